@@ -1,0 +1,1 @@
+"""Training recipes: one directory per recipe, shared machinery in `recipes.common`."""

@@ -1,0 +1,1 @@
+"""Machinery shared by every recipe: model families, tiny model builder, data loading, configs."""

@@ -1,0 +1,173 @@
+"""The model-family registry: everything that differs between Qwen2-VL, Qwen2.5-VL, LLaVA and InternVL.
+
+A family is picked from `config.model_type`, so a real hub checkpoint and a tiny local build of the same
+architecture take exactly the same path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+from transformers import (
+    AutoConfig,
+    AutoProcessor,
+    InternVLForConditionalGeneration,
+    LlavaForConditionalGeneration,
+    PreTrainedModel,
+    ProcessorMixin,
+    Qwen2_5_VLForConditionalGeneration,
+    Qwen2VLForConditionalGeneration,
+)
+
+# Language-model projections only: the vision tower has layers with the same names, and MAYE-style training
+# leaves it alone. peft treats a string as a full-match regex over module names.
+_LLM_LINEAR = r"(q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj)"
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    model_class: type[PreTrainedModel]
+    vision_tower: str  # attribute path from the ConditionalGeneration model
+    connector: str
+    language_model: str
+    supports_system_role: bool = True
+
+    @property
+    def lora_target_modules(self) -> str:
+        return rf".*{self.language_model.split('.')[-1]}\..*\.{_LLM_LINEAR}"
+
+
+FAMILIES: dict[str, Family] = {
+    "qwen2_vl": Family(
+        "qwen2_vl", Qwen2VLForConditionalGeneration, "model.visual", "model.visual.merger", "model.language_model"
+    ),
+    "qwen2_5_vl": Family(
+        "qwen2_5_vl", Qwen2_5_VLForConditionalGeneration, "model.visual", "model.visual.merger", "model.language_model"
+    ),
+    "llava": Family(
+        "llava",
+        LlavaForConditionalGeneration,
+        "model.vision_tower",
+        "model.multi_modal_projector",
+        "model.language_model",
+        supports_system_role=False,
+    ),
+    "internvl": Family(
+        "internvl",
+        InternVLForConditionalGeneration,
+        "model.vision_tower",
+        "model.multi_modal_projector",
+        "model.language_model",
+    ),
+}
+
+
+class FamilyError(ValueError):
+    """A model or processor that the recipes cannot train; the message says how to fix it."""
+
+
+def get_family(model_type: str) -> Family:
+    if model_type not in FAMILIES:
+        raise FamilyError(
+            f"model_type {model_type!r} is not a supported family; supported: {', '.join(sorted(FAMILIES))}"
+        )
+    return FAMILIES[model_type]
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+
+
+def load_config(name_or_path: str, trust_remote_code: bool = False):
+    """AutoConfig with a one-line error for missing paths and uncached hub ids."""
+    try:
+        return AutoConfig.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+    except OSError as err:
+        if os.path.isdir(name_or_path):
+            hint = f"{name_or_path!r} is a directory without a model config.json"
+        elif name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1:
+            hint = f"model path {name_or_path!r} does not exist"
+        elif _offline() or "offline" in str(err).lower() or "connect" in str(err).lower():
+            hint = f"offline and {name_or_path!r} is not cached"
+        else:
+            hint = f"cannot load {name_or_path!r}: {str(err).splitlines()[0]}"
+        raise FamilyError(
+            f"{hint}: build a tiny model with `python -m recipes.common.tiny --family qwen2_vl --out DIR` "
+            "or set HF_HOME to a cache that holds it"
+        ) from None
+
+
+def family_of(name_or_path: str, trust_remote_code: bool = False) -> Family:
+    return get_family(load_config(name_or_path, trust_remote_code).model_type)
+
+
+def load_processor(name_or_path: str, trust_remote_code: bool = False) -> ProcessorMixin:
+    """The real multimodal processor, left-padded (TRL corrupts image context with right padding, TRL #5785)."""
+    processor = AutoProcessor.from_pretrained(
+        name_or_path, padding_side="left", truncation_side="left", trust_remote_code=trust_remote_code
+    )
+    # Without torchvision AutoProcessor can return the bare tokenizer, and training silently runs text-only.
+    if not isinstance(processor, ProcessorMixin) or getattr(processor, "image_processor", None) is None:
+        raise FamilyError(
+            f"{name_or_path!r} loaded as {type(processor).__name__}, not a processor with an image processor: "
+            "install torchvision (`make install`) or check the checkpoint's preprocessor_config.json"
+        )
+    processor.tokenizer.padding_side = "left"
+    return processor
+
+
+def load_model(
+    name_or_path: str, dtype: str | torch.dtype = "auto", trust_remote_code: bool = False, **kwargs
+) -> tuple[PreTrainedModel, ProcessorMixin, Family]:
+    """Model (safetensors only) + processor + family for a local directory or hub id."""
+    family = family_of(name_or_path, trust_remote_code)
+    model = family.model_class.from_pretrained(
+        name_or_path, dtype=dtype, use_safetensors=True, trust_remote_code=trust_remote_code, **kwargs
+    )
+    return model, load_processor(name_or_path, trust_remote_code), family
+
+
+def _submodule(model: torch.nn.Module, path: str) -> torch.nn.Module:
+    # PEFT wraps the model; its base model keeps the original attribute paths.
+    if hasattr(model, "get_base_model"):
+        model = model.get_base_model()
+    return model.get_submodule(path)
+
+
+def parts(model: PreTrainedModel, family: Family) -> dict[str, torch.nn.Module]:
+    """The vision tower (without connector), the connector, and the language model + head."""
+    return {
+        "vision_tower": _submodule(model, family.vision_tower),
+        "connector": _submodule(model, family.connector),
+        "language_model": _submodule(model, family.language_model),
+        "lm_head": _submodule(model, "lm_head"),
+    }
+
+
+def set_trainable(
+    model: PreTrainedModel, family: Family, train_vit: bool = False, train_connector: bool = False, train_llm: bool = True
+) -> dict[str, int]:
+    """MAYE's freeze flags. The connector may sit inside the vision tower (Qwen's merger), so it is set last."""
+    p = parts(model, family)
+    for module, flag in (
+        (p["vision_tower"], train_vit),
+        (p["language_model"], train_llm),
+        (p["lm_head"], train_llm),
+        (p["connector"], train_connector),
+    ):
+        module.requires_grad_(flag)
+    return {
+        name: sum(x.numel() for x in module.parameters() if x.requires_grad) for name, module in p.items()
+    }
+
+
+def build_prompt(family: Family, problem: str, system_prompt: str | None = None) -> list[dict]:
+    """A conversational prompt; TRL puts the row's `images` in front of the user text."""
+    if system_prompt and not family.supports_system_role:
+        # LLaVA-1.5's template drops system turns, so the instruction would silently vanish.
+        return [{"role": "user", "content": f"{system_prompt}\n\n{problem}"}]
+    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    return [*messages, {"role": "user", "content": problem}]
