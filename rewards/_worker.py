@@ -1,0 +1,44 @@
+"""Runs inside a verifier pool process: parse and verify one (prediction, gold) pair at a time."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+
+_CONFIG = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+
+
+def _as_latex(s: str) -> str:
+    return s if "\\boxed" in s else f"\\boxed{{{s}}}"
+
+
+@lru_cache(maxsize=4096)  # GRPO repeats each gold G times: parse it once per worker
+def _gold(gold: str):
+    return parse(_as_latex(gold), extraction_config=_CONFIG, parsing_timeout=None)
+
+
+def check(pred: str, gold: str) -> bool | None:
+    gold_parsed = _gold(gold)
+    if not gold_parsed:
+        return None
+    pred_parsed = parse(_as_latex(pred), extraction_config=_CONFIG, parsing_timeout=None)
+    if not pred_parsed:
+        return False
+    return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
+
+
+def serve(conn) -> None:
+    # The pool kills an overrunning worker, so math-verify's own (signal-based) timeouts stay off.
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    while True:
+        try:
+            pred, gold = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            result = check(pred, gold)
+        except Exception:  # any parser failure on model text is a wrong answer, not a crash
+            result = False
+        conn.send(result)
