@@ -171,3 +171,36 @@ def build_prompt(family: Family, problem: str, system_prompt: str | None = None)
         return [{"role": "user", "content": f"{system_prompt}\n\n{problem}"}]
     messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
     return [*messages, {"role": "user", "content": problem}]
+
+
+def lora_config(model_args, family: Family):
+    """peft LoraConfig from TRL's ModelConfig flags; targets the language model only unless told otherwise."""
+    if not model_args.use_peft:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=model_args.lora_r,
+        lora_alpha=model_args.lora_alpha,
+        lora_dropout=model_args.lora_dropout,
+        target_modules=model_args.lora_target_modules or family.lora_target_modules,
+        modules_to_save=model_args.lora_modules_to_save,
+        use_rslora=model_args.use_rslora,
+        use_dora=model_args.use_dora,
+        task_type="CAUSAL_LM",
+    )
+
+
+def set_pixel_range(processor: ProcessorMixin, min_pixels: int | None, max_pixels: int | None) -> None:
+    """Qwen-VL processors take their image resolution range from min/max pixels; others ignore this."""
+    image_processor = processor.image_processor
+    size = getattr(image_processor, "size", None) or {}
+    if "longest_edge" not in size or not hasattr(image_processor, "merge_size"):
+        if min_pixels or max_pixels:
+            raise FamilyError(f"{type(image_processor).__name__} has no min/max_pixels: drop those options")
+        return
+    # transformers 5 keeps Qwen-VL's pixel range in size = {shortest_edge: min_pixels, longest_edge: max_pixels}
+    image_processor.size = {
+        "shortest_edge": min_pixels or size["shortest_edge"],
+        "longest_edge": max_pixels or size["longest_edge"],
+    }
