@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,9 @@ def parse_args(script: str, *dataclass_types):
 
 
 def reward_functions(specs: list[str]) -> list:
-    """'name' or 'name:key=value,key=value' -> configured reward functions (values parsed as YAML scalars)."""
+    """'name' or 'name:key=value,key=value' -> configured reward functions (values parsed as YAML scalars).
+
+    A dotted name ('my_pkg.rewards.my_reward') imports a reward function of your own, as TRL's scripts do."""
     funcs = []
     for spec in specs:
         name, _, params = spec.partition(":")
@@ -74,7 +77,12 @@ def reward_functions(specs: list[str]) -> list:
                 raise SystemExit(f"error: reward spec {spec!r}: parameters are key=value, e.g. 'accuracy:negative=true'")
             kwargs[key.strip()] = yaml.safe_load(value)
         try:
-            funcs.append(rewards.get(name.strip(), **kwargs))
-        except (KeyError, TypeError) as err:
+            funcs.append(_custom(name.strip()) if "." in name else rewards.get(name.strip(), **kwargs))
+        except (KeyError, TypeError, ImportError, AttributeError) as err:
             raise SystemExit(f"error: reward spec {spec!r}: {err}") from None
     return funcs
+
+
+def _custom(dotted: str):
+    module, _, attr = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), attr)

@@ -6,6 +6,7 @@ architecture take exactly the same path.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from transformers import (
     Qwen2_5_VLForConditionalGeneration,
     Qwen2VLForConditionalGeneration,
 )
+
+logger = logging.getLogger(__name__)
 
 # Language-model projections only: the vision tower has layers with the same names, and MAYE-style training
 # leaves it alone. peft treats a string as a full-match regex over module names.
@@ -106,9 +109,12 @@ def family_of(name_or_path: str, trust_remote_code: bool = False) -> Family:
 
 def load_processor(name_or_path: str, trust_remote_code: bool = False) -> ProcessorMixin:
     """The real multimodal processor, left-padded (TRL corrupts image context with right padding, TRL #5785)."""
-    processor = AutoProcessor.from_pretrained(
-        name_or_path, padding_side="left", truncation_side="left", trust_remote_code=trust_remote_code
-    )
+    try:
+        processor = AutoProcessor.from_pretrained(
+            name_or_path, padding_side="left", truncation_side="left", trust_remote_code=trust_remote_code
+        )
+    except OSError as err:
+        raise FamilyError(f"no processor for {name_or_path!r}: {str(err).splitlines()[0][:200]}") from None
     # Without torchvision AutoProcessor can return the bare tokenizer, and training silently runs text-only.
     if not isinstance(processor, ProcessorMixin) or getattr(processor, "image_processor", None) is None:
         raise FamilyError(
@@ -196,8 +202,8 @@ def set_pixel_range(processor: ProcessorMixin, min_pixels: int | None, max_pixel
     image_processor = processor.image_processor
     size = getattr(image_processor, "size", None) or {}
     if "longest_edge" not in size or not hasattr(image_processor, "merge_size"):
-        if min_pixels or max_pixels:
-            raise FamilyError(f"{type(image_processor).__name__} has no min/max_pixels: drop those options")
+        if min_pixels or max_pixels:  # one config serves every family; fixed-size processors have no range
+            logger.warning(f"{type(image_processor).__name__} resizes to a fixed size: min/max_pixels ignored")
         return
     # transformers 5 keeps Qwen-VL's pixel range in size = {shortest_edge: min_pixels, longest_edge: max_pixels}
     image_processor.size = {

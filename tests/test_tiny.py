@@ -1,0 +1,36 @@
+import json
+import os
+
+import pytest
+from safetensors.torch import load_file
+from transformers import AutoConfig
+
+from recipes.common.families import FAMILIES, load_model
+from recipes.common.tiny import build
+from tests.conftest import FAMILIES as FAMILY_NAMES
+
+
+@pytest.mark.parametrize("family", FAMILY_NAMES)
+def test_tiny_model_is_the_real_class_with_a_real_processor(tiny_models, family):
+    model, processor, fam = load_model(tiny_models[family])
+    assert type(model) is FAMILIES[family].model_class
+    assert fam.name == family == AutoConfig.from_pretrained(tiny_models[family]).model_type
+    assert processor.image_processor is not None and processor.tokenizer.padding_side == "left"
+    assert sum(p.numel() for p in model.parameters()) < 2_000_000
+
+
+def test_same_seed_builds_identical_weights_and_tokenizer(tmp_path, tiny_models):
+    again = build("qwen2_vl", str(tmp_path / "again"), seed=0)
+    other = build("qwen2_vl", str(tmp_path / "other"), seed=1)
+    a, b, c = (load_file(os.path.join(d, "model.safetensors")) for d in (tiny_models["qwen2_vl"], again, other))
+    assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
+    assert any(not (a[k] == c[k]).all() for k in a)
+    with open(os.path.join(again, "tokenizer.json")) as f1, open(os.path.join(tiny_models["qwen2_vl"], "tokenizer.json")) as f2:
+        assert json.load(f1) == json.load(f2)
+
+
+def test_tiny_cli_rejects_unknown_family(tmp_path):
+    from recipes.common.tiny import main
+
+    with pytest.raises(SystemExit):
+        main(["--family", "gpt2", "--out", str(tmp_path)])
