@@ -21,7 +21,7 @@ def _gold(gold: str):
 
 def check(pred: str, gold: str) -> bool | None:
     gold_parsed = _gold(gold)
-    if not gold_parsed:
+    if all(isinstance(x, str) for x in gold_parsed):  # only the raw-string fallback: math-verify did not read it
         return None
     pred_parsed = parse(_as_latex(pred), extraction_config=_CONFIG, parsing_timeout=None)
     if not pred_parsed:

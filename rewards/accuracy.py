@@ -31,6 +31,17 @@ def _fast(pred: str, gold: str, choices, answer_type: str | None) -> bool | None
     return None
 
 
+def _needs_symbolic(gold: str) -> bool:
+    return not (compare.is_choice_gold(gold, None, None) or compare.yesno_equal(gold, gold) is not None
+                or compare.parse_number(compare.split_unit(gold)[0]) is not None or _TEXT_GOLD.fullmatch(gold))
+
+
+def _unparsable(golds, budget_s: float) -> set[str]:
+    """Golds math-verify cannot read: their samples get None (skipped by TRL), whatever the prediction."""
+    symbolic = [g for g in golds if g and _needs_symbolic(g)]
+    return {g for g, ok in zip(symbolic, pool().verify([(g, g) for g in symbolic], budget_s)) if ok is not True}
+
+
 def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_s: float = 1.0) -> Callable:
     """Accuracy in {0, 1}, or {-1, 1} with `negative` (DAPO). `gate` = 'think' or 'boxed' scores an answer
     whose format is wrong as incorrect. Each completion's check is cut off after `budget_s` seconds (score 0)."""
@@ -45,11 +56,12 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
         choices = choices if choices is not None else [None] * n
         answer_type = answer_type if answer_type is not None else [None] * n
         unwrapped = {g: unwrap_gold(g) for g in set(map(str, golds))}  # each distinct gold once per batch
+        bad_golds = _unparsable(unwrapped.values(), budget_s)
         scores: list[float | None] = [wrong] * n
         symbolic: dict[tuple[str, str], list[int]] = {}
         for i, completion in enumerate(completions):
             gold = unwrapped[str(golds[i])]
-            if not gold:
+            if not gold or gold in bad_golds:
                 scores[i] = None
                 continue
             text = completion_text(completion)
@@ -60,7 +72,9 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
                 continue
             decided = _fast(pred, gold, choices[i], answer_type[i])
             if decided is None:
-                symbolic.setdefault((compare.sqrt_to_latex(pred), compare.sqrt_to_latex(gold)), []).append(i)
+                value, _ = compare.split_unit(gold)  # math-verify reads '145', not '145°'
+                gold_expr = value if compare.parse_number(value) is not None else gold
+                symbolic.setdefault((compare.sqrt_to_latex(pred), compare.sqrt_to_latex(gold_expr)), []).append(i)
             else:
                 scores[i] = 1.0 if decided else wrong
         pairs = list(symbolic)
@@ -68,7 +82,7 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
         for pair, result in zip(pairs, pool().verify(pairs, budget_s)):
             timeouts += result == TIMEOUT
             for i in symbolic[pair]:
-                scores[i] = None if result is None else 1.0 if result is True else wrong
+                scores[i] = 1.0 if result is True else wrong  # golds were checked readable up front
         if log_metric is not None:
             log_metric("accuracy/gold_unparsable", sum(s is None for s in scores) / max(1, n))
             log_metric("accuracy/timeouts", timeouts / max(1, n))
