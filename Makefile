@@ -1,4 +1,4 @@
-# The entry point for humans: make install · test · demo · train RECIPE= · data SOURCE= · lint
+# The entry point for humans: make install · test · demo · train RECIPE= · data SOURCE= · bench-rewards · lint
 VENV ?= .venv
 PY := $(VENV)/bin/python
 RECIPE ?= grpo_geo
@@ -8,7 +8,7 @@ DEMO_DIR ?= demo_output
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test demo train data lint clean
+.PHONY: install test demo train data bench-rewards lint clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,9 @@ train: install
 
 data: install
 	$(PY) -m data_prep $(SOURCE) $(ARGS)
+
+bench-rewards: install
+	$(PY) benchmarks/bench_rewards.py
 
 lint: install
 	$(PY) -m pip install -q ruff && $(VENV)/bin/ruff check .

@@ -36,10 +36,9 @@ def _needs_symbolic(gold: str) -> bool:
                 or compare.parse_number(compare.split_unit(gold)[0]) is not None or _TEXT_GOLD.fullmatch(gold))
 
 
-def _unparsable(golds, budget_s: float) -> set[str]:
-    """Golds math-verify cannot read: their samples get None (skipped by TRL), whatever the prediction."""
-    symbolic = [g for g in golds if g and _needs_symbolic(g)]
-    return {g for g, ok in zip(symbolic, pool().verify([(g, g) for g in symbolic], budget_s)) if ok is not True}
+def _symbolic_gold(gold: str) -> str:
+    value, _ = compare.split_unit(gold)  # math-verify reads '145', not '145°'
+    return compare.sqrt_to_latex(value if compare.parse_number(value) is not None else gold)
 
 
 def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_s: float = 1.0) -> Callable:
@@ -56,33 +55,36 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
         choices = choices if choices is not None else [None] * n
         answer_type = answer_type if answer_type is not None else [None] * n
         unwrapped = {g: unwrap_gold(g) for g in set(map(str, golds))}  # each distinct gold once per batch
-        bad_golds = _unparsable(unwrapped.values(), budget_s)
         scores: list[float | None] = [wrong] * n
         symbolic: dict[tuple[str, str], list[int]] = {}
         for i, completion in enumerate(completions):
             gold = unwrapped[str(golds[i])]
-            if not gold or gold in bad_golds:
-                scores[i] = None
-                continue
             text = completion_text(completion)
-            if gate and not format_ok(text, gate):
+            if not gold or (gate and not format_ok(text, gate)):
                 continue
             pred = extract_answer(text)
             if not pred or len(pred) > MAX_ANSWER_CHARS:
                 continue
             decided = _fast(pred, gold, choices[i], answer_type[i])
             if decided is None:
-                value, _ = compare.split_unit(gold)  # math-verify reads '145', not '145°'
-                gold_expr = value if compare.parse_number(value) is not None else gold
-                symbolic.setdefault((compare.sqrt_to_latex(pred), compare.sqrt_to_latex(gold_expr)), []).append(i)
+                symbolic.setdefault((compare.sqrt_to_latex(pred), _symbolic_gold(gold)), []).append(i)
             else:
                 scores[i] = 1.0 if decided else wrong
-        pairs = list(symbolic)
+        # A gold math-verify cannot read gives None (TRL skips the sample) whatever the prediction, never 1.
+        # Golds sent with a prediction answer that in the same call; the others are checked on their own.
+        needy = {g for g in unwrapped.values() if g and _needs_symbolic(g)}
+        unchecked = sorted(needy - {gold for _, gold in symbolic})
+        pairs = list(symbolic) + [(g, g) for g in unchecked]
+        results = pool().verify(pairs, budget_s)
+        bad = {gold for (_, gold), result in zip(pairs, results) if result is None} | {""}
         timeouts = 0
-        for pair, result in zip(pairs, pool().verify(pairs, budget_s)):
+        for pair, result in zip(pairs, results):
             timeouts += result == TIMEOUT
-            for i in symbolic[pair]:
-                scores[i] = 1.0 if result is True else wrong  # golds were checked readable up front
+            for i in symbolic.get(pair, ()):
+                scores[i] = 1.0 if result is True else wrong
+        for i, g in enumerate(golds):
+            if unwrapped[str(g)] in bad or _symbolic_gold(unwrapped[str(g)]) in bad:
+                scores[i] = None
         if log_metric is not None:
             log_metric("accuracy/gold_unparsable", sum(s is None for s in scores) / max(1, n))
             log_metric("accuracy/timeouts", timeouts / max(1, n))

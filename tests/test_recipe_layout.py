@@ -1,0 +1,48 @@
+"""Every recipe directory has the fixed files, a config that parses, and DeepSpeed configs DeepSpeed accepts."""
+
+import json
+import os
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RECIPES = sorted(d for d in os.listdir(os.path.join(ROOT, "recipes"))
+                 if os.path.isfile(os.path.join(ROOT, "recipes", d, "train.py")))
+
+
+def test_there_are_recipes():
+    assert "grpo_geo" in RECIPES
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_recipe_has_fixed_files(recipe):
+    for name in ("train.py", "config.yaml", "zero2.json", "zero3.json", "README.md"):
+        assert os.path.isfile(os.path.join(ROOT, "recipes", recipe, name)), name
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_recipe_config_parses_into_its_dataclasses(recipe, monkeypatch):
+    from trl import GRPOConfig
+
+    from recipes.common.config import parse_args
+
+    script = os.path.join(ROOT, "recipes", recipe, "train.py")
+    monkeypatch.setattr(sys, "argv", [script, "--output_dir", "/tmp/unused"])
+    recipe_args, args, model_args = parse_args(script, GRPOConfig)
+    raw = yaml.safe_load(open(os.path.join(ROOT, "recipes", recipe, "config.yaml")))
+    assert model_args.model_name_or_path == raw["model_name_or_path"]
+    assert recipe_args.reward_funcs == raw["reward_funcs"] and args.num_generations == raw["num_generations"]
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+@pytest.mark.parametrize("stage", [2, 3])
+def test_deepspeed_configs_validate_with_deepspeed(recipe, stage):
+    from deepspeed.runtime.zero.config import DeepSpeedZeroConfig
+
+    cfg = json.load(open(os.path.join(ROOT, "recipes", recipe, f"zero{stage}.json")))
+    zero = {k: v for k, v in cfg["zero_optimization"].items() if v != "auto"}  # 'auto' is filled by accelerate
+    assert DeepSpeedZeroConfig(**zero).stage == stage
+    if stage == 3:
+        assert cfg["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] is True
