@@ -122,8 +122,8 @@ def _qwen(family: str, size: Size, seed: int):
 
 def _llava(size: Size, seed: int):
     tokens = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]
-    template = _chat_template("{role}: ".upper().replace("{ROLE}", "{role}"), " ", "<image>\\n", "ASSISTANT:")
-    # LLaVA-1.5 writes roles in capitals: USER: ... ASSISTANT: ...</s>
+    # LLaVA-1.5 writes roles in capitals and ends assistant turns with </s>: USER: ... ASSISTANT: ...</s>
+    template = _chat_template("{role}: ", " ", "<image>\\n", "ASSISTANT:")
     template = template.replace("message['role'] + '", "message['role'].upper() + '").replace(
         "{{ ' ' }}{% endfor %}", "{% if message['role'] == 'assistant' %}{{ '</s>' }}{% endif %}{{ ' ' }}{% endfor %}"
     )
