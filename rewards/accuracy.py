@@ -55,6 +55,7 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
         choices = choices if choices is not None else [None] * n
         answer_type = answer_type if answer_type is not None else [None] * n
         unwrapped = {g: unwrap_gold(g) for g in set(map(str, golds))}  # each distinct gold once per batch
+        as_symbolic = {g: _symbolic_gold(g) for g in unwrapped.values() if g}
         scores: list[float | None] = [wrong] * n
         symbolic: dict[tuple[str, str], list[int]] = {}
         for i, completion in enumerate(completions):
@@ -67,23 +68,24 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
                 continue
             decided = _fast(pred, gold, choices[i], answer_type[i])
             if decided is None:
-                symbolic.setdefault((compare.sqrt_to_latex(pred), _symbolic_gold(gold)), []).append(i)
+                symbolic.setdefault((compare.sqrt_to_latex(pred), as_symbolic[gold]), []).append(i)
             else:
                 scores[i] = 1.0 if decided else wrong
         # A gold math-verify cannot read gives None (TRL skips the sample) whatever the prediction, never 1.
         # Golds sent with a prediction answer that in the same call; the others are checked on their own.
-        needy = {g for g in unwrapped.values() if g and _needs_symbolic(g)}
+        needy = {as_symbolic[g] for g in as_symbolic if _needs_symbolic(g)}
         unchecked = sorted(needy - {gold for _, gold in symbolic})
         pairs = list(symbolic) + [(g, g) for g in unchecked]
         results = pool().verify(pairs, budget_s)
-        bad = {gold for (_, gold), result in zip(pairs, results) if result is None} | {""}
+        bad = {gold for (_, gold), result in zip(pairs, results) if result is None}
         timeouts = 0
         for pair, result in zip(pairs, results):
             timeouts += result == TIMEOUT
             for i in symbolic.get(pair, ()):
                 scores[i] = 1.0 if result is True else wrong
         for i, g in enumerate(golds):
-            if unwrapped[str(g)] in bad or _symbolic_gold(unwrapped[str(g)]) in bad:
+            gold = unwrapped[str(g)]
+            if not gold or as_symbolic[gold] in bad:
                 scores[i] = None
         if log_metric is not None:
             log_metric("accuracy/gold_unparsable", sum(s is None for s in scores) / max(1, n))
