@@ -24,13 +24,14 @@ def test_recipe_has_fixed_files(recipe):
 
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_recipe_config_parses_into_its_dataclasses(recipe, monkeypatch):
-    from trl import GRPOConfig
+    import importlib
 
     from recipes.common.config import parse_args
 
     script = os.path.join(ROOT, "recipes", recipe, "train.py")
+    config_cls = importlib.import_module(f"recipes.{recipe}.train").CONFIG
     monkeypatch.setattr(sys, "argv", [script, "--output_dir", "/tmp/unused"])
-    recipe_args, args, model_args = parse_args(script, GRPOConfig)
+    recipe_args, args, model_args = parse_args(script, config_cls)
     raw = yaml.safe_load(open(os.path.join(ROOT, "recipes", recipe, "config.yaml")))
     assert model_args.model_name_or_path == raw["model_name_or_path"]
     assert recipe_args.reward_funcs == raw["reward_funcs"] and args.num_generations == raw["num_generations"]

@@ -20,6 +20,7 @@ from transformers import (
     GotOcr2ImageProcessor,
     InternVLConfig,
     InternVLProcessor,
+    InternVLVideoProcessor,
     LlavaConfig,
     LlavaProcessor,
     Qwen2_5_VLConfig,
@@ -28,7 +29,6 @@ from transformers import (
     Qwen2VLImageProcessor,
     Qwen2VLProcessor,
     Qwen2VLVideoProcessor,
-    InternVLVideoProcessor,
 )
 
 from recipes.common.families import FAMILIES

@@ -2,38 +2,17 @@
 
     accelerate launch recipes/grpo_geo/train.py                      # the run config.yaml documents
     accelerate launch recipes/grpo_geo/train.py --model_name_or_path DIR --dataset DIR --max_steps 2 --output_dir OUT
+    accelerate launch recipes/grpo_geo/train.py --loss_type dr_grpo --scale_rewards none    # Dr. GRPO
+
+Everything specific to the run lives in config.yaml; recipes/common/launch.py loads, trains and saves.
 """
 
 from trl import GRPOConfig, GRPOTrainer
 
-from recipes.common.cli import resume_point, run
-from recipes.common.config import parse_args, reward_functions
-from recipes.common.data import load_split, to_prompt_rows
-from recipes.common.families import load_model, lora_config, set_pixel_range, set_trainable
+from recipes.common.cli import run
+from recipes.common.launch import train_rl
 
-
-def main():
-    recipe, args, model_args = parse_args(__file__, GRPOConfig)
-    model, processor, family = load_model(model_args.model_name_or_path, dtype=model_args.dtype or "auto",
-                                          trust_remote_code=args.trust_remote_code)
-    set_pixel_range(processor, recipe.min_pixels, recipe.max_pixels)
-    set_trainable(model, family, recipe.train_vit, recipe.train_connector, recipe.train_llm)
-    prompts = dict(family=family, processor=processor, system_prompt=recipe.system_prompt or None,
-                   question_template=recipe.question_template, max_prompt_length=recipe.max_prompt_length)
-    train, _ = to_prompt_rows(load_split(recipe.dataset, recipe.train_split), report_dir=args.output_dir, **prompts)
-    evaluation = to_prompt_rows(load_split(recipe.dataset, recipe.eval_split), **prompts)[0] if recipe.eval_split else None
-    trainer = GRPOTrainer(
-        model=model,
-        processing_class=processor,
-        reward_funcs=reward_functions(recipe.reward_funcs),
-        args=args,
-        train_dataset=train,
-        eval_dataset=evaluation,
-        peft_config=lora_config(model_args, family),
-    )
-    trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
-    trainer.save_model(args.output_dir)
-
+CONFIG, TRAINER = GRPOConfig, GRPOTrainer
 
 if __name__ == "__main__":
-    run(main)
+    run(lambda: train_rl(__file__, TRAINER, CONFIG))

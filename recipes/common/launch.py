@@ -1,0 +1,33 @@
+"""What every RL recipe's train.py does: parse its config, load the policy and prompts, train, save."""
+
+from __future__ import annotations
+
+from recipes.common.cli import resume_point
+from recipes.common.config import parse_args, reward_functions
+from recipes.common.data import load_split, to_prompt_rows
+from recipes.common.families import load_model, lora_config, set_pixel_range, set_trainable
+
+
+def build_trainer(trainer_cls, recipe, args, model_args, **extra):
+    """The policy (frozen parts per the MAYE flags), its prompts (bad rows dropped and counted) and its rewards."""
+    model, processor, family = load_model(model_args.model_name_or_path, dtype=model_args.dtype or "auto",
+                                          trust_remote_code=args.trust_remote_code)
+    set_pixel_range(processor, recipe.min_pixels, recipe.max_pixels)
+    set_trainable(model, family, recipe.train_vit, recipe.train_connector, recipe.train_llm)
+    prompts = dict(family=family, processor=processor, system_prompt=recipe.system_prompt or None,
+                   question_template=recipe.question_template, max_prompt_length=recipe.max_prompt_length)
+    train, _ = to_prompt_rows(load_split(recipe.dataset, recipe.train_split), report_dir=args.output_dir, **prompts)
+    evaluation = None
+    if recipe.eval_split:
+        evaluation = to_prompt_rows(load_split(recipe.dataset, recipe.eval_split), **prompts)[0]
+    return trainer_cls(model=model, processing_class=processor, reward_funcs=reward_functions(recipe.reward_funcs),
+                       args=args, train_dataset=train, eval_dataset=evaluation,
+                       peft_config=lora_config(model_args, family), **extra)
+
+
+def train_rl(script: str, trainer_cls, config_cls) -> None:
+    """`script` is the recipe's train.py: its config.yaml is the default config."""
+    recipe, args, model_args = parse_args(script, config_cls)
+    trainer = build_trainer(trainer_cls, recipe, args, model_args)
+    trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
+    trainer.save_model(args.output_dir)

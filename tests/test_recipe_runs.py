@@ -1,0 +1,117 @@
+"""Every RL recipe end to end on every family: the real command line, in a subprocess, on tiny models."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+import yaml
+from PIL import Image
+
+from recipes.common.families import build_prompt, get_family, load_model
+from tests.conftest import FAMILIES
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def launch(recipe: str, *args: str, processes: int = 1) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", str(processes),
+           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+           f"recipes/{recipe}/train.py", *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": ROOT})
+
+
+# Small, fast settings on top of each recipe's own config.yaml. Accuracy and format are 0 on a random model, so a
+# text-length reward is added: advantages are non-zero and the weights must move.
+SMALL = {"max_steps": 2, "save_steps": 2, "max_completion_length": 24, "learning_rate": 1.0e-2, "bf16": False,
+         "dtype": "float32", "save_strategy": "steps", "gradient_accumulation_steps": 1,
+         "reward_funcs": ["accuracy", "format", "tests.helpers.text_length_reward"], "reward_weights": [1.0, 1.0, 1.0]}
+OVERRIDES = {
+    "grpo_geo": {"num_generations": 4, "per_device_train_batch_size": 4},
+    "dapo_qwen2vl": {"num_generations": 2, "per_device_train_batch_size": 4, "max_generation_rounds": 2,
+                     "dynamic_sampling_reward": "text_length_reward",
+                     "mask_truncated_completions": False},  # a random model never ends: nothing would be trained
+    "reinforcepp_geo": {"num_generations": 1, "per_device_train_batch_size": 2, "generation_batch_size": 4,
+                        "no_eos_penalty": None},  # a random model never ends: every score would be the penalty
+}
+RL_RECIPES = sorted(OVERRIDES)
+
+
+def small_config(recipe: str, path, **extra) -> str:
+    cfg = yaml.safe_load(open(os.path.join(ROOT, "recipes", recipe, "config.yaml")))
+    cfg.update({**SMALL, **OVERRIDES[recipe], **extra})
+    with open(path, "w") as f:
+        yaml.safe_dump(cfg, f)
+    return str(path)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("recipe", RL_RECIPES)
+def test_two_steps_train_save_and_reload(tiny_models, angles_dataset, tmp_path, recipe, family):
+    out = str(tmp_path / "out")
+    result = launch(recipe, "--config", small_config(recipe, tmp_path / "c.yaml"), "--model_name_or_path",
+                    tiny_models[family], "--dataset", angles_dataset, "--output_dir", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert os.path.isdir(os.path.join(out, "checkpoint-2"))
+
+    fam = get_family(family)
+    before = dict(load_model(tiny_models[family])[0].named_parameters())
+    model, processor, _ = load_model(out)
+    changed = {n for n, p in model.named_parameters() if not torch.equal(p, before[n])}
+    assert not [n for n in changed if n.startswith(fam.vision_tower)], "the frozen vision tower moved"
+    assert not [n for n in changed if n.startswith(fam.connector)], "the frozen connector moved"
+    assert [n for n in changed if n.startswith(fam.language_model)], "no language-model weight changed"
+
+    from trl.data_utils import prepare_multimodal_messages
+
+    messages = prepare_multimodal_messages(build_prompt(fam, "What is the angle?"), images=[Image.new("RGB", (56, 56))])
+    enc = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=True, return_dict=True,
+                                        return_tensors="pt")
+    assert model.generate(**enc, max_new_tokens=3).shape[1] > enc["input_ids"].shape[1]
+
+
+@pytest.mark.parametrize("loss_type, scale_rewards", [("dr_grpo", "none"), ("bnpo", "batch")])
+def test_grpo_recipe_takes_trl_loss_types(tiny_models, angles_dataset, tmp_path, loss_type, scale_rewards):
+    out = str(tmp_path / "out")
+    result = launch("grpo_geo", "--config", small_config("grpo_geo", tmp_path / "c.yaml"), "--model_name_or_path",
+                    tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    "--loss_type", loss_type, "--scale_rewards", scale_rewards)
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))
+    assert state["global_step"] == 2
+
+
+def test_dapo_two_processes_where_one_never_fills(tiny_models, angles_dataset, tmp_path):
+    """Process 0 never finds an informative group, process 1 always does: both keep joining rounds until the
+    limit, then train on the same number of groups, with no deadlock."""
+    out = str(tmp_path / "out")
+    cfg = small_config("dapo_qwen2vl", tmp_path / "c.yaml", max_generation_rounds=3,
+                       reward_funcs=["tests.helpers.rank_dependent_reward"], reward_weights=[1.0],
+                       dynamic_sampling_reward="rank_dependent_reward", per_device_train_batch_size=2)
+    result = launch("dapo_qwen2vl", "--config", cfg, "--model_name_or_path", tiny_models["qwen2_vl"],
+                    "--dataset", angles_dataset, "--output_dir", out, processes=2)
+    assert result.returncode == 0, result.stderr[-3000:]
+    logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
+    steps = [h for h in logs if "dynamic_sampling/generation_rounds" in h]
+    assert len(steps) == 2
+    assert all(h["dynamic_sampling/generation_rounds"] == 3 and h["dynamic_sampling/batch_fill"] == 0 for h in steps)
+    assert all(h["dynamic_sampling/groups_filtered_frac"] == 0.5 for h in steps)  # half the groups: process 1's
+
+
+def test_bad_dataset_path_is_one_clear_line(tiny_models, tmp_path):
+    result = launch("grpo_geo", "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", "no/such/dataset",
+                    "--max_steps", "1", "--output_dir", str(tmp_path))
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors and "python -m data_prep" in errors[0]
+    assert not os.path.exists(os.path.join(tmp_path, "model.safetensors"))
+
+
+def test_yaml_typo_is_rejected(tiny_models, tmp_path):
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text("model_name_or_path: x\nlearning_rat: 1.0e-6\n")
+    result = launch("grpo_geo", "--config", str(cfg), "--output_dir", str(tmp_path))
+    assert result.returncode != 0 and "learning_rat" in result.stderr
