@@ -5,6 +5,8 @@ RECIPE ?= grpo_geo
 SOURCE ?= synthetic
 ARGS ?=
 DEMO_DIR ?= demo_output
+DATA_DIR ?= data
+INPUT ?=
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -34,8 +36,9 @@ demo: install
 train: install
 	$(VENV)/bin/accelerate launch recipes/$(RECIPE)/train.py $(ARGS)
 
+# make data SOURCE=geoqa_r1v INPUT=leonardPKU/GEOQA_R1V_Train_8K  ->  data/geoqa_r1v, which recipes name as `dataset: geoqa_r1v`
 data: install
-	$(PY) -m data_prep $(SOURCE) $(ARGS)
+	$(PY) -m data_prep $(SOURCE) --out $(DATA_DIR)/$(SOURCE) $(if $(INPUT),--input $(INPUT)) $(ARGS)
 
 bench-rewards: install
 	$(PY) benchmarks/bench_rewards.py

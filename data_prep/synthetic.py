@@ -84,7 +84,7 @@ def choice(rng: random.Random, side: int, **_) -> dict:
         options.add(max(5, c + rng.choice([-30, -20, -10, 10, 20, 30])))
     texts = [f"{x}°" for x in rng.sample(sorted(options), 4)]
     letter = "ABCD"[texts.index(f"{c}°")]
-    listed = " ".join(f"({k}) {t}" for k, t in zip("ABCD", texts))
+    listed = " ".join(f"({k}) {t}" for k, t in zip("ABCD", texts, strict=False))
     return {
         "images": [image], "problem": f"In the triangle, what is the angle marked '?'? Choices: {listed}",
         "answer": letter, "answer_type": "choice", "choices": texts,

@@ -24,6 +24,7 @@ class DataError(ValueError):
 def load_split(name_or_path: str, split: str) -> Dataset:
     if not name_or_path:
         raise DataError("no dataset given: pass --dataset DIR (make one with `python -m data_prep synthetic ...`)")
+    name_or_path = source_dir(name_or_path)
     if os.path.isdir(name_or_path):
         data = load_from_disk(name_or_path)
     else:
@@ -40,6 +41,19 @@ def load_split(name_or_path: str, split: str) -> Dataset:
         data = data[split]
     check_columns(data.column_names, f"dataset {name_or_path!r}")
     return data
+
+
+def source_dir(name: str) -> str:
+    """A source name ('geoqa_r1v') means its converted copy under $VLM_RL_DATA (default ./data)."""
+    from data_prep.__main__ import SOURCES
+
+    if name not in SOURCES or os.path.isdir(name):
+        return name
+    path = os.path.join(os.environ.get("VLM_RL_DATA", "data"), name)
+    if not os.path.isdir(path):
+        raise DataError(f"dataset {name!r} is not prepared: run `python -m data_prep {name} --input PATH_OR_HUB_ID "
+                        f"--out {path}` (or set VLM_RL_DATA to where it is)")
+    return path
 
 
 def _decode(image) -> PILImage.Image:
