@@ -10,7 +10,7 @@ INPUT ?=
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test demo train data bench-rewards lint clean
+.PHONY: install test demo train data eval bench-rewards bench-eval lint clean
 
 install: $(VENV)/.installed
 
@@ -48,3 +48,10 @@ lint: install
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache
+
+# The MAYE evaluation scheme on a recipe's base model and checkpoints: make eval RECIPE=grpo_geo [ARGS="--limit 50"]
+eval: install
+	$(PY) -m eval --recipe $(RECIPE) $(ARGS)
+
+bench-eval: install
+	$(PY) benchmarks/bench_eval.py

@@ -29,12 +29,12 @@ def test_recipe_config_parses_into_its_dataclasses(recipe, monkeypatch):
     from recipes.common.config import parse_args
 
     script = os.path.join(ROOT, "recipes", recipe, "train.py")
-    config_cls = importlib.import_module(f"recipes.{recipe}.train").CONFIG
+    config = importlib.import_module(f"recipes.{recipe}.train").CONFIG
     monkeypatch.setattr(sys, "argv", [script, "--output_dir", "/tmp/unused"])
-    recipe_args, args, model_args = parse_args(script, config_cls)
+    recipe_args, args, *_, model_args = parse_args(script, *(config if isinstance(config, tuple) else (config,)))
     raw = yaml.safe_load(open(os.path.join(ROOT, "recipes", recipe, "config.yaml")))
     assert model_args.model_name_or_path == raw["model_name_or_path"]
-    assert recipe_args.reward_funcs == raw["reward_funcs"] and args.num_generations == raw["num_generations"]
+    assert recipe_args.reward_funcs == raw["reward_funcs"] and args.learning_rate == raw["learning_rate"]
 
 
 @pytest.mark.parametrize("recipe", RECIPES)

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from data_prep.schema import check_columns
 from recipes.common.families import Family, build_prompt
 
-_KEEP = ("id", "images", "answer", "answer_type", "choices")  # columns the rewards may read
+_KEEP = ("id", "images", "answer", "answer_type", "choices", "rationale")  # columns rewards and SFT read
 
 
 class DataError(ValueError):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from recipes.common.callbacks import ReflectionCallback
 from recipes.common.cli import resume_point
 from recipes.common.config import parse_args, reward_functions
 from recipes.common.data import load_split, to_prompt_rows
 from recipes.common.families import load_model, lora_config, set_pixel_range, set_trainable
 
 
-def build_trainer(trainer_cls, recipe, args, model_args, **extra):
-    """The policy (frozen parts per the MAYE flags), its prompts (bad rows dropped and counted) and its rewards."""
+def load_policy_and_prompts(recipe, args, model_args):
+    """The policy (frozen parts per the MAYE flags) and its prompt rows (bad rows dropped and counted)."""
     model, processor, family = load_model(model_args.model_name_or_path, dtype=model_args.dtype or "auto",
-                                          trust_remote_code=args.trust_remote_code)
+                                          trust_remote_code=getattr(args, "trust_remote_code", False))
     set_pixel_range(processor, recipe.min_pixels, recipe.max_pixels)
     set_trainable(model, family, recipe.train_vit, recipe.train_connector, recipe.train_llm)
     prompts = dict(family=family, processor=processor, system_prompt=recipe.system_prompt or None,
@@ -20,9 +21,17 @@ def build_trainer(trainer_cls, recipe, args, model_args, **extra):
     evaluation = None
     if recipe.eval_split:
         evaluation = to_prompt_rows(load_split(recipe.dataset, recipe.eval_split), **prompts)[0]
-    return trainer_cls(model=model, processing_class=processor, reward_funcs=reward_functions(recipe.reward_funcs),
-                       args=args, train_dataset=train, eval_dataset=evaluation,
-                       peft_config=lora_config(model_args, family), **extra)
+    return model, processor, family, train, evaluation
+
+
+def build_trainer(trainer_cls, recipe, args, model_args, **extra):
+    """An RL trainer on the policy, its prompts and the rewards the recipe names."""
+    model, processor, family, train, evaluation = load_policy_and_prompts(recipe, args, model_args)
+    trainer = trainer_cls(model=model, processing_class=processor, reward_funcs=reward_functions(recipe.reward_funcs),
+                          args=args, train_dataset=train, eval_dataset=evaluation,
+                          peft_config=lora_config(model_args, family), **extra)
+    trainer.add_callback(ReflectionCallback(trainer))
+    return trainer
 
 
 def train_rl(script: str, trainer_cls, config_cls) -> None:

@@ -1,0 +1,31 @@
+"""Training-time view of the MAYE evaluation metrics: response length and reflection ratios of each rollout batch."""
+
+from __future__ import annotations
+
+from transformers import TrainerCallback
+
+from eval.metrics import reflection_metrics
+
+
+class ReflectionCallback(TrainerCallback):
+    """Reads the latest rollouts GRPOTrainer keeps for its completions table and adds, per logged step,
+    `reflection/*` ratios and `completions/mean_chars`; correctness is the accuracy reward's score > 0."""
+
+    def __init__(self, trainer, accuracy_name: str = "accuracy_reward"):
+        self.trainer, self.accuracy_name = trainer, accuracy_name
+
+    def on_step_end(self, args, state, control, **kwargs):
+        logs = getattr(self.trainer, "_logs", None)
+        if not logs or not logs["completion"]:
+            return
+        texts = [c[-1]["content"] if isinstance(c, list) else str(c) for c in logs["completion"]]
+        scores = logs["rewards"].get(self.accuracy_name)
+        if not scores or len(scores) != len(texts):
+            scores = [0.0] * len(texts)
+        correct = [bool(s == s and s > 0) for s in scores]  # s == s: NaN (unscorable) counts as not correct
+        m = reflection_metrics(texts, correct)
+        metrics = self.trainer._metrics["train"]
+        metrics["completions/mean_chars"].append(sum(map(len, texts)) / len(texts))
+        for key in ("reflection_ratio", "reflection_ratio_in_correct_answers", "reflection_ratio_in_incorrect_answers",
+                    "correct_ratio_in_reflection_texts", "correct_ratio_in_no_reflection_texts"):
+            metrics[f"reflection/{key}"].append(m[key])
