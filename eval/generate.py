@@ -21,7 +21,8 @@ class HFGenerator:
             chunk = [prepare_multimodal_messages(p, images=i) for p, i in
                      zip(prompts[start:start + self.batch_size], images[start:start + self.batch_size], strict=True)]
             enc = self.processor.apply_chat_template(chunk, add_generation_prompt=True, tokenize=True,
-                                                     return_dict=True, return_tensors="pt", padding=True)
+                                                     return_dict=True, return_tensors="pt",
+                                                     processor_kwargs={"padding": True})
             enc = enc.to(self.model.device)
             ids = self.model.generate(**enc, do_sample=True, temperature=temperature, top_p=top_p,
                                       num_return_sequences=n, max_new_tokens=self.max_new_tokens)
