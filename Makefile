@@ -7,6 +7,7 @@ ARGS ?=
 DEMO_DIR ?= demo_output
 DATA_DIR ?= data
 INPUT ?=
+SEEDS ?= 1
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -25,13 +26,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 test: install
 	$(PY) -m pytest -q
 
-# Until the demo issue lands: the smallest end-to-end run (tiny Qwen2-VL, synthetic angles, 2 GRPO steps).
+# The offline CPU demo (about 6 minutes a seed): SFT warm start, then GRPO, DAPO and more SFT, evaluated;
+# writes $(DEMO_DIR)/report.md, report.json and plots. SEEDS=3 reports mean ± std; a re-run resumes.
 demo: install
-	$(PY) -m recipes.common.tiny --family qwen2_vl --out $(DEMO_DIR)/tiny-qwen2vl
-	$(PY) -m data_prep synthetic --task angles --n 64 --out $(DEMO_DIR)/angles
-	$(VENV)/bin/accelerate launch --cpu --num_processes 1 recipes/grpo_geo/train.py \
-		--model_name_or_path $(DEMO_DIR)/tiny-qwen2vl --dataset $(DEMO_DIR)/angles \
-		--max_steps 2 --max_completion_length 64 --output_dir $(DEMO_DIR)/grpo_geo $(ARGS)
+	$(PY) -m demo --out $(DEMO_DIR) --seeds $(SEEDS) $(ARGS)
 
 train: install
 	$(VENV)/bin/accelerate launch recipes/$(RECIPE)/train.py $(ARGS)

@@ -7,7 +7,7 @@ import random
 
 from PIL import Image, ImageDraw, ImageFont
 
-TASKS = ("counting", "angles", "choice")
+TASKS = ("counting", "shapes", "angles", "choice")
 COLORS = {"red": (220, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 220), "yellow": (230, 200, 30)}
 SHAPES = ("circle", "square", "triangle")
 
@@ -44,6 +44,30 @@ def counting(rng: random.Random, side: int, min_count: int, max_count: int) -> d
         "images": [image], "problem": f"How many {word} are there in the image?", "answer": str(count),
         "answer_type": "integer", "choices": [],
         "rationale": f"I look for {word} and count them one by one: {count} in total.",
+    }
+
+
+def shapes(rng: random.Random, side: int, min_count: int, max_count: int, kinds: tuple[str, ...] = SHAPES,
+           colors: tuple[str, ...] = tuple(COLORS), undercount: float = 0.0) -> dict:
+    """Count every shape: one shape per cell of a 4x4 grid (one Qwen-VL visual token per cell at 112 px).
+
+    `kinds` and `colors` pick what is drawn, so a test split can hold shapes or colours never trained on (out of
+    distribution). `undercount` > 0 writes a flawed teacher's demonstrations instead of gold: a crowded image
+    (4 or more shapes) is labelled one short with that probability, as a weaker annotator would.
+    """
+    count = rng.randint(min_count, max_count)
+    grid = 4
+    image = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(image)
+    cell = side // grid
+    for c in rng.sample(range(grid * grid), k=count):
+        x, y, pad = (c % grid) * cell, (c // grid) * cell, max(2, cell // 6)
+        _draw_shape(draw, rng.choice(kinds), (x + pad, y + pad, x + cell - pad, y + cell - pad),
+                    COLORS[rng.choice(colors)])
+    said = count - 1 if count >= 4 and rng.random() < undercount else count
+    return {
+        "images": [image], "problem": "How many shapes are there in the image?", "answer": str(said),
+        "answer_type": "integer", "choices": [], "rationale": f"I count the shapes: {said}.",
     }
 
 
@@ -92,12 +116,15 @@ def choice(rng: random.Random, side: int, **_) -> dict:
     }
 
 
-GENERATORS = {"counting": counting, "angles": angles, "choice": choice}
+GENERATORS = {"counting": counting, "shapes": shapes, "angles": angles, "choice": choice}
 
 
-def generate(task: str, n: int, seed: int, split: str, side: int = 112, min_count: int = 1, max_count: int = 5):
-    """Yield n unified-schema rows; (task, seed, split) fixes every pixel and answer."""
+def generate(task: str, n: int, seed: int, split: str, side: int = 112, min_count: int = 1, max_count: int = 5,
+             **options):
+    """Yield n unified-schema rows; (task, seed, split, options) fixes every pixel and answer.
+
+    `options` go to the task (e.g. `kinds` for shapes)."""
     rng = random.Random(f"{task}/{seed}/{split}")
     for i in range(n):
-        row = GENERATORS[task](rng, side, min_count=min_count, max_count=max_count)
+        row = GENERATORS[task](rng, side, min_count=min_count, max_count=max_count, **options)
         yield {"id": f"{task}-{split}-{seed}-{i}", "source": f"synthetic_{task}", **row}

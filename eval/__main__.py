@@ -38,6 +38,9 @@ def parse(argv):
     p.add_argument("--backend", choices=["hf", "vllm"], default="hf")
     p.add_argument("--max-new-tokens", type=int)
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--system-prompt", help="the system prompt the model was trained with ('' for none; default: the "
+                                           "recipe's, else R1's)")
+    p.add_argument("--question-template", help="how the problem became the user turn ({problem} is replaced)")
     return p.parse_args(argv)
 
 
@@ -59,6 +62,10 @@ def main(argv=None) -> None:
               "max_prompt_length": 1 << 30}
     if args.recipe:
         prompt.update(from_recipe(args)[0])
+    if args.system_prompt is not None:
+        prompt["system_prompt"] = args.system_prompt
+    if args.question_template:
+        prompt["question_template"] = args.question_template
     prompt["system_prompt"] = prompt["system_prompt"] or None
     found = {} if args.model else {run_dir: checkpoints(run_dir) for run_dir in args.runs or []}
     for run_dir, ckpts in found.items():

@@ -7,6 +7,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from transformers import set_seed
+
 from eval.generate import HFGenerator, VLLMGenerator
 from eval.run import evaluate_split
 from eval.settings import Setting
@@ -39,7 +41,7 @@ def checkpoints(run_dir: str) -> list[Candidate]:
 
 def evaluate_run(candidates: list[Candidate], dataset: str, splits: list[str], settings: list[Setting], out: str,
                  prompt_args: dict, backend: str = "hf", max_new_tokens: int = 1024, limit: int | None = None,
-                 batch_size: int = 8) -> dict:
+                 batch_size: int = 8, seed: int = 0) -> dict:
     path = os.path.join(out, "results.json")
     results = json.load(open(path)) if os.path.exists(path) else {}
     rows_by_split: dict[str, list[dict]] = {}
@@ -56,6 +58,7 @@ def evaluate_run(candidates: list[Candidate], dataset: str, splits: list[str], s
                 data, _ = to_prompt_rows(load_split(dataset, split), family, processor, **prompt_args)
                 rows_by_split[split] = [data[i] for i in range(len(data) if limit is None else min(limit, len(data)))]
             jsonl = os.path.join(out, cand.tag, setting.name, f"{split}.jsonl")
+            set_seed(seed)  # the same samples on a re-run, whatever was evaluated before
             entry["results"].setdefault(setting.name, {})[split] = evaluate_split(
                 generate, rows_by_split[split], setting, jsonl)
             _save(results, path)

@@ -16,6 +16,11 @@ def table_accuracy_reward(completions, id, **kwargs) -> list[float]:
     return [table[_category(row_id)](i) for i, row_id in enumerate(id)]
 
 
+def signed_table_accuracy_reward(completions, id, **kwargs) -> list[float]:
+    """table_accuracy_reward on DAPO's {-1, 1} scale."""
+    return [2 * r - 1 for r in table_accuracy_reward(completions, id)]
+
+
 def alternating_reward(completions, **kwargs) -> list[float]:
     """Every group of an even size is informative: right, wrong, right, wrong, ..."""
     return [float(i % 2 == 0) for i in range(len(completions))]

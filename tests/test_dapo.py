@@ -84,6 +84,19 @@ def test_batches_hold_only_informative_groups_with_batch_larger_than_group(tiny_
     logged = [h for h in trainer.state.log_history if "dynamic_sampling/generation_rounds" in h]
     assert logged and 0 < logged[0]["dynamic_sampling/groups_filtered_frac"] < 1
     assert logged[0]["dynamic_sampling/batch_fill"] == 1.0
+    assert all(h["dynamic_sampling/uninformative_groups_trained"] == 0 for h in logged)
+    # the table reward scores a third of the prompts right, a third wrong, a third mixed: share right is in (0, 1)
+    assert 0 < logged[0]["dynamic_sampling/sampled_accuracy"] < 1
+
+
+def test_sampled_accuracy_is_the_share_right_on_either_reward_scale(tiny_models, angles_dataset, tmp_path):
+    def sampled(reward, sub):
+        trainer = _dapo(tiny_models, angles_dataset, tmp_path / sub, reward=reward, max_steps=1)
+        trainer.train()
+        return [h["dynamic_sampling/sampled_accuracy"] for h in trainer.state.log_history
+                if "dynamic_sampling/sampled_accuracy" in h]
+    binary = sampled("tests.helpers.table_accuracy_reward", "a")
+    assert binary == sampled("tests.helpers.signed_table_accuracy_reward", "b") and 0 < binary[0] < 1
 
 
 def test_accumulation_and_steps_per_generation(tiny_models, angles_dataset, tmp_path):
@@ -99,7 +112,7 @@ def test_running_out_of_rounds_trains_on_what_there_is(tiny_models, angles_datas
     trainer = _dapo(tiny_models, angles_dataset, tmp_path, reward="tests.helpers.constant_reward",
                     max_generation_rounds=3, max_steps=1)
     trainer.train()  # 16 prompts, 4 per round: the refill source wraps around and must not stop the run
-    assert trainer.history == [{"rounds": 3, "groups_seen": 12, "groups_trained": 0}]
+    assert trainer.history == [{"rounds": 3, "groups_seen": 12, "groups_trained": 0, "uninformative_trained": 4}]
     assert len(trainer.trained[0]) == 8  # the last round, whose advantages are all zero
     logged = [h for h in trainer.state.log_history if "dynamic_sampling/batch_fill" in h]
     assert logged[0]["dynamic_sampling/batch_fill"] == 0.0 and logged[0]["dynamic_sampling/groups_filtered_frac"] == 1.0
@@ -109,7 +122,7 @@ def test_a_short_batch_keeps_only_informative_groups(tiny_models, angles_dataset
     trainer = _dapo(tiny_models, angles_dataset, tmp_path, reward="tests.helpers.first_group_only_reward",
                     max_generation_rounds=2, max_steps=1)
     trainer.train()
-    assert trainer.history == [{"rounds": 2, "groups_seen": 8, "groups_trained": 2}]
+    assert trainer.history == [{"rounds": 2, "groups_seen": 8, "groups_trained": 2, "uninformative_trained": 0}]
     assert len(trainer.trained[0]) == 4  # 2 informative groups of 2, not topped up with uninformative ones
     logged = [h for h in trainer.state.log_history if "dynamic_sampling/batch_fill" in h]
     assert logged[0]["dynamic_sampling/batch_fill"] == 0.5

@@ -34,3 +34,10 @@ def test_tiny_cli_rejects_unknown_family(tmp_path):
 
     with pytest.raises(SystemExit):
         main(["--family", "gpt2", "--out", str(tmp_path)])
+
+
+def test_demo_size_widens_the_language_model_init_only(tmp_path):
+    weights = load_file(os.path.join(build("qwen2_vl", str(tmp_path / "demo"), size="demo"), "model.safetensors"))
+    llm = weights["model.layers.0.self_attn.q_proj.weight"]
+    vision = weights["visual.blocks.0.attn.qkv.weight"]
+    assert abs(llm.std().item() - 0.15) < 0.01 and abs(vision.std().item() - 0.02) < 0.005

@@ -69,7 +69,8 @@ class DAPOTrainer(GRPOTrainer):
             informative = informative_groups(scores, G)
             groups_seen += informative.numel()
             groups_informative += int(informative.sum())
-            correct.append(torch.nanmean(scores).item())
+            # Share right, whether the decider scores {0, 1} or DAPO's {-1, 1}; NaN (unscorable) is left out.
+            correct.append(torch.nanmean(torch.where(scores.isnan(), scores, (scores > 0).float())).item())
             local = informative.view(self.accelerator.num_processes, -1)[self.accelerator.process_index]
             if len(kept) < target:
                 kept = kept.extend(sampled.select(group_rows(local, G)))
@@ -85,12 +86,14 @@ class DAPOTrainer(GRPOTrainer):
         metrics["dynamic_sampling/prompts_consumed"].append(groups_seen)
         metrics["dynamic_sampling/sampled_accuracy"].append(sum(correct) / len(correct))
         metrics["dynamic_sampling/batch_fill"].append(n * G / target)
-        self.last_sampling = {"rounds": rounds, "groups_seen": groups_seen, "groups_trained": n}
-        if n == 0:
-            # Nothing informative anywhere after the last round: train on that round as plain GRPO would
-            # (every advantage is zero, so only a KL term, if any, moves the weights).
-            return sampled
-        return kept.select(list(range(n * G)))
+        # Nothing informative anywhere after the last round: train on that round as plain GRPO would
+        # (every advantage is zero, so only a KL term, if any, moves the weights).
+        trained = kept.select(list(range(n * G))) if n else sampled
+        flat = ~informative_groups(trained.rewards[:, self._decider], G) if len(trained) else torch.zeros(0)
+        metrics["dynamic_sampling/uninformative_groups_trained"].append(int(flat.sum()))
+        self.last_sampling = {"rounds": rounds, "groups_seen": groups_seen, "groups_trained": n,
+                              "uninformative_trained": int(flat.sum())}
+        return trained
 
     def _sample_round(self, inputs: list[dict]) -> tuple[Rollouts, torch.Tensor]:
         prompts = [x["prompt"] for x in inputs]
