@@ -42,6 +42,7 @@ OVERRIDES = {
                      "mask_truncated_completions": False},  # a random model never ends: nothing would be trained
     "reinforcepp_geo": {**SMALL, "num_generations": 1, "per_device_train_batch_size": 2, "generation_batch_size": 4,
                         "no_eos_penalty": None},  # a random model never ends: every score would be the penalty
+    "ppo_geo": {**SMALL, "num_generations": 1, "per_device_train_batch_size": 2, "generation_batch_size": 4},
 }
 RECIPES = sorted(OVERRIDES)
 
@@ -62,6 +63,8 @@ def test_two_steps_train_save_and_reload(tiny_models, angles_dataset, tmp_path, 
                     tiny_models[family], "--dataset", angles_dataset, "--output_dir", out)
     assert result.returncode == 0, result.stderr[-3000:]
     assert os.path.isdir(os.path.join(out, "checkpoint-2"))
+    if recipe == "ppo_geo":  # the critic is checkpointed with the policy, for resuming
+        assert os.path.isfile(os.path.join(out, "checkpoint-2", "critic.safetensors"))
 
     fam = get_family(family)
     before = dict(load_model(tiny_models[family])[0].named_parameters())

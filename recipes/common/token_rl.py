@@ -1,0 +1,61 @@
+"""What the token-level RL trainers (Reinforce++, PPO) share on top of TRL's GRPOTrainer: one scalar score per
+completion from the weighted rewards, the sampling policy's log-probs when TRL skipped them, and configs that
+allow one sample per prompt (TRL insists on groups of at least 2)."""
+
+from __future__ import annotations
+
+import torch
+
+from recipes.common.advantages import group_baseline
+from rewards.length import apply_no_eos_penalty
+
+# The multimodal inputs GRPOTrainer keeps with a generation batch (only those the processor made are present).
+MULTIMODAL_KEYS = ("pixel_values", "image_grid_thw", "num_images", "pixel_attention_mask", "image_sizes", "num_tiles",
+                   "token_type_ids", "mm_token_type_ids", "spatial_shapes", "image_position_ids")
+
+
+def post_init_allowing_one_generation(config, parent_post_init) -> None:
+    """Run GRPOConfig's checks with num_generations >= 2, then restore 1 (no groups: plain Reinforce++, PPO)."""
+    single = config.num_generations == 1
+    if single:
+        config.num_generations = 2
+    parent_post_init()
+    if single:
+        config.num_generations = 1
+
+
+class ScoredCompletionsMixin:
+    """For a GRPOTrainer subclass: `_scores` gives this process's per-completion scores, `_policy_logps` the
+    sampling policy's per-token log-probs."""
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        self._gathered_rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        return self._gathered_rewards
+
+    def _scores(self, completion_ids: torch.Tensor, mask: torch.Tensor, no_eos_penalty: float | None = None,
+                group: bool = False, prefix: str = "scores") -> torch.Tensor:
+        """Weighted reward sum, then the no-EOS penalty, then (group=True) each prompt's mean score subtracted."""
+        weights = self.reward_weights.to(self._gathered_rewards.device)
+        scores = (self._gathered_rewards * weights).nansum(dim=1)  # every process's rows
+        eos = torch.tensor(self.eos_token_ids, device=completion_ids.device)
+        ended = self.accelerator.gather((torch.isin(completion_ids, eos) & mask.bool()).any(dim=1))
+        self._metrics["train"][f"{prefix}/no_eos_frac"].append(1 - ended.float().mean().item())
+        if no_eos_penalty is not None:
+            scores = scores.new_tensor(apply_no_eos_penalty(scores.tolist(), ended.tolist(), no_eos_penalty))
+        self._metrics["train"][f"{prefix}/score_mean"].append(scores.mean().item())
+        if group:
+            scores = group_baseline(scores, self.num_generations)
+        n = completion_ids.size(0)
+        return scores[self.accelerator.process_index * n:(self.accelerator.process_index + 1) * n]
+
+    @torch.no_grad()
+    def _policy_logps(self, out: dict) -> torch.Tensor:
+        """The sampling policy's per-token log-probs: TRL's own when it kept them (off-policy steps), else
+        computed once here (on-policy steps, where TRL skips them)."""
+        if out.get("old_per_token_logps") is not None:
+            return out["old_per_token_logps"]
+        logps, _, _ = self._get_per_token_logps_and_entropies(
+            self.model, torch.cat([out["prompt_ids"], out["completion_ids"]], dim=1),
+            torch.cat([out["prompt_mask"], out["completion_mask"]], dim=1), out["completion_ids"].size(1),
+            batch_size=self.args.per_device_train_batch_size, **{k: out[k] for k in MULTIMODAL_KEYS if k in out})
+        return logps
