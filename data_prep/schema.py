@@ -22,6 +22,9 @@ FEATURES = Features(
 
 REQUIRED_COLUMNS = tuple(FEATURES)
 
+# Preference pairs for DPO (python -m data_prep.pairs): the unified row plus a preferred and a dispreferred response.
+PAIR_FEATURES = Features({**FEATURES, "chosen": Value("string"), "rejected": Value("string")})
+
 
 class SchemaError(ValueError):
     """A dataset that does not have the unified schema; the message says what is missing and how to fix it."""

@@ -10,7 +10,7 @@ from collections import Counter
 from datasets import Dataset, DatasetDict
 
 from data_prep.images import resize_for_vlm
-from data_prep.schema import FEATURES
+from data_prep.schema import FEATURES, PAIR_FEATURES
 
 
 def write(splits: dict[str, list[dict]], out: str, dropped: dict[str, Counter] | None = None,
@@ -21,7 +21,11 @@ def write(splits: dict[str, list[dict]], out: str, dropped: dict[str, Counter] |
         for row in rows:
             row["images"] = [resize_for_vlm(im, max_pixels=max_pixels) if max_pixels else resize_for_vlm(im)
                              for im in row["images"]]
-    data = DatasetDict({name: Dataset.from_list(rows, features=FEATURES) for name, rows in splits.items()})
+    pairs = any("chosen" in row for rows in splits.values() for row in rows[:1])
+    features = PAIR_FEATURES if pairs else FEATURES
+    data = DatasetDict({name: Dataset.from_list(rows, features=features) if rows else
+                        Dataset.from_dict({c: [] for c in features}, features=features)
+                        for name, rows in splits.items()})
     summary = {
         name: {
             "rows_in": len(rows) + sum(dropped.get(name, Counter()).values()),

@@ -25,3 +25,15 @@ def angles_dataset(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("data") / "angles")
     main(["synthetic", "--task", "angles", "--n", "16", "--n-eval", "8", "--out", out])
     return out
+
+
+@pytest.fixture(scope="session")
+def pairs_dataset(tmp_path_factory, tiny_models, angles_dataset):
+    """Preference pairs sampled from the tiny Qwen2-VL; 'right' is an even-length response (a random model's
+    answers are never right, so the accuracy reward would give no pair)."""
+    from data_prep.pairs import main
+
+    out = str(tmp_path_factory.mktemp("data") / "pairs")
+    main(["--model", tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--k", "4", "--max-new-tokens", "8",
+          "--reward", "tests.helpers.even_length_reward", "--out", out])
+    return out

@@ -5,6 +5,11 @@ def text_length_reward(completions, **kwargs) -> list[float]:
     return [len(c[-1]["content"] if isinstance(c, list) else c) / 100.0 for c in completions]
 
 
+def even_length_reward(completions, **kwargs) -> list[float]:
+    """Right when the response has an even number of characters: a random model is right about half the time."""
+    return [float(len(c[0]["content"]) % 2 == 0) for c in completions]
+
+
 def _category(row_id: str) -> int:
     return int(row_id.rsplit("-", 1)[1]) % 3
 

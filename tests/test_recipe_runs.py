@@ -42,6 +42,7 @@ OVERRIDES = {
                      "mask_truncated_completions": False},  # a random model never ends: nothing would be trained
     "reinforcepp_geo": {**SMALL, "num_generations": 1, "per_device_train_batch_size": 2, "generation_batch_size": 4,
                         "no_eos_penalty": None},  # a random model never ends: every score would be the penalty
+    "dpo_geo": {**FAST, "per_device_train_batch_size": 2},
     "ppo_geo": {**SMALL, "num_generations": 1, "per_device_train_batch_size": 2, "generation_batch_size": 4},
 }
 RECIPES = sorted(OVERRIDES)
@@ -57,10 +58,11 @@ def small_config(recipe: str, path, **extra) -> str:
 
 @pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("recipe", RECIPES)
-def test_two_steps_train_save_and_reload(tiny_models, angles_dataset, tmp_path, recipe, family):
+def test_two_steps_train_save_and_reload(tiny_models, angles_dataset, tmp_path, recipe, family, request):
     out = str(tmp_path / "out")
+    dataset = request.getfixturevalue("pairs_dataset") if recipe == "dpo_geo" else angles_dataset
     result = launch(recipe, "--config", small_config(recipe, tmp_path / "c.yaml"), "--model_name_or_path",
-                    tiny_models[family], "--dataset", angles_dataset, "--output_dir", out)
+                    tiny_models[family], "--dataset", dataset, "--output_dir", out)
     assert result.returncode == 0, result.stderr[-3000:]
     assert os.path.isdir(os.path.join(out, "checkpoint-2"))
     if recipe == "ppo_geo":  # the critic is checkpointed with the policy, for resuming

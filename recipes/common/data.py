@@ -14,7 +14,8 @@ from tqdm import tqdm
 from data_prep.schema import check_columns
 from recipes.common.families import Family, build_prompt
 
-_KEEP = ("id", "images", "answer", "answer_type", "choices", "rationale")  # columns rewards and SFT read
+# Columns rewards, SFT and DPO read (chosen / rejected exist in preference-pair datasets only).
+_KEEP = ("id", "images", "answer", "answer_type", "choices", "rationale", "chosen", "rejected")
 
 
 class DataError(ValueError):
@@ -64,9 +65,11 @@ def _decode(image) -> PILImage.Image:
 
 
 def to_prompt_rows(data: Dataset, family: Family, processor, system_prompt: str | None, question_template: str,
-                   max_prompt_length: int, report_dir: str | None = None) -> tuple[Dataset, dict]:
+                   max_prompt_length: int, report_dir: str | None = None,
+                   require_answer: bool = True) -> tuple[Dataset, dict]:
     """Conversational prompts + images; rows whose image does not decode or whose prompt (image tokens included)
-    exceeds max_prompt_length are dropped and counted, because truncating through image tokens breaks training."""
+    exceeds max_prompt_length are dropped and counted, because truncating through image tokens breaks training.
+    `require_answer=False` keeps rows without a gold (preference pairs, which need none)."""
     raw = data.cast_column("images", Sequence(Image(decode=False)))
     keep, dropped = [], Counter()
     for i, row in enumerate(tqdm(raw, desc="checking prompts", leave=False)):
@@ -75,7 +78,7 @@ def to_prompt_rows(data: Dataset, family: Family, processor, system_prompt: str 
         except Exception:
             dropped["image does not decode"] += 1
             continue
-        if not row["problem"].strip() or not row["answer"].strip():
+        if not row["problem"].strip() or (require_answer and not row["answer"].strip()):
             dropped["empty problem or answer"] += 1
             continue
         prompt = build_prompt(family, question_template.format(problem=row["problem"]), system_prompt)

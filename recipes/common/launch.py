@@ -9,14 +9,15 @@ from recipes.common.data import load_split, to_prompt_rows
 from recipes.common.families import load_model, lora_config, set_pixel_range, set_trainable
 
 
-def load_policy_and_prompts(recipe, args, model_args):
+def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = True):
     """The policy (frozen parts per the MAYE flags) and its prompt rows (bad rows dropped and counted)."""
     model, processor, family = load_model(model_args.model_name_or_path, dtype=model_args.dtype or "auto",
                                           trust_remote_code=getattr(args, "trust_remote_code", False))
     set_pixel_range(processor, recipe.min_pixels, recipe.max_pixels)
     set_trainable(model, family, recipe.train_vit, recipe.train_connector, recipe.train_llm)
     prompts = dict(family=family, processor=processor, system_prompt=recipe.system_prompt or None,
-                   question_template=recipe.question_template, max_prompt_length=recipe.max_prompt_length)
+                   question_template=recipe.question_template, max_prompt_length=recipe.max_prompt_length,
+                   require_answer=require_answer)
     train, _ = to_prompt_rows(load_split(recipe.dataset, recipe.train_split), report_dir=args.output_dir, **prompts)
     evaluation = None
     if recipe.eval_split:
@@ -38,5 +39,20 @@ def train_rl(script: str, trainer_cls, config_cls) -> None:
     """`script` is the recipe's train.py: its config.yaml is the default config."""
     recipe, args, model_args = parse_args(script, config_cls)
     trainer = build_trainer(trainer_cls, recipe, args, model_args)
+    trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
+    trainer.save_model(args.output_dir)
+
+
+def train_on_rows(script: str, trainer_cls, config_classes: tuple, targets, require_answer: bool = True) -> None:
+    """What SFT and DPO recipes do: parse, load the policy and its prompt rows, add the training targets
+    (`targets(row, *extra_configs)` -> new columns), train, save."""
+    recipe, args, *extra, model_args = parse_args(script, *config_classes)
+    model, processor, family, train, evaluation = load_policy_and_prompts(recipe, args, model_args, require_answer)
+
+    def with_targets(data):
+        return None if data is None else data.map(lambda row: targets(row, *extra))
+
+    trainer = trainer_cls(model=model, processing_class=processor, args=args, train_dataset=with_targets(train),
+                          eval_dataset=with_targets(evaluation), peft_config=lora_config(model_args, family))
     trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
     trainer.save_model(args.output_dir)

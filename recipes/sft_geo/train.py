@@ -10,10 +10,8 @@ from dataclasses import dataclass
 
 from trl import SFTConfig, SFTTrainer
 
-from recipes.common.cli import resume_point, run
-from recipes.common.config import parse_args
-from recipes.common.families import lora_config
-from recipes.common.launch import load_policy_and_prompts
+from recipes.common.cli import run
+from recipes.common.launch import train_on_rows
 
 
 @dataclass
@@ -24,19 +22,9 @@ class SFTTarget:
 CONFIG = (SFTConfig, SFTTarget)
 
 
-def main():
-    recipe, args, target, model_args = parse_args(__file__, *CONFIG)
-    model, processor, family, train, evaluation = load_policy_and_prompts(recipe, args, model_args)
-
-    def with_completion(row):
-        return {"completion": [{"role": "assistant", "content": target.completion_template.format(**row)}]}
-
-    trainer = SFTTrainer(model=model, processing_class=processor, args=args, train_dataset=train.map(with_completion),
-                         eval_dataset=evaluation.map(with_completion) if evaluation is not None else None,
-                         peft_config=lora_config(model_args, family))
-    trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
-    trainer.save_model(args.output_dir)
+def completion(row: dict, target: SFTTarget) -> dict:
+    return {"completion": [{"role": "assistant", "content": target.completion_template.format(**row)}]}
 
 
 if __name__ == "__main__":
-    run(main)
+    run(lambda: train_on_rows(__file__, SFTTrainer, CONFIG, completion))

@@ -1,0 +1,147 @@
+"""Preference pairs for DPO, built from verifiable rewards, or read from RLAIF-V.
+
+    python -m data_prep.pairs --model PATH --dataset NAME_OR_DIR --out DIR [--split train] [--k 8]
+    python -m data_prep.pairs --rlaif-v openbmb/RLAIF-V-Dataset --out DIR      # or a local parquet / folder
+
+Sampling: K responses per prompt from one generate call, scored by the training accuracy reward; a prompt gives
+one pair (chosen = a correct response, rejected = an incorrect one). Prompts with no correct or no incorrect
+response are dropped and counted, like every other dropped row, in DIR/summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import Counter
+
+from tqdm import tqdm
+
+from data_prep.convert import _decode
+from data_prep.reader import InputError, image_roots, read_splits
+from data_prep.writer import write
+from recipes.common.config import R1_SYSTEM_PROMPT
+
+RLAIF_V_COLUMNS = ("image", "question", "chosen", "rejected")
+
+
+def pick_pair(texts: list[str], correct: list[bool], rng: random.Random) -> tuple[str, str] | str:
+    """(chosen, rejected), or the reason the prompt gives no pair."""
+    right = [t for t, ok in zip(texts, correct, strict=True) if ok]
+    wrong = [t for t, ok in zip(texts, correct, strict=True) if not ok]
+    if not right:
+        return "no correct response"
+    if not wrong:
+        return "no incorrect response"
+    return rng.choice(right), rng.choice(wrong)
+
+
+def verdicts(reward, texts: list[str], row: dict) -> list[bool]:
+    """Right (score > 0) or wrong, by a reward with TRL's signature; None (unscorable) counts as wrong."""
+    columns = {c: [row[c]] * len(texts) for c in ("id", "answer", "answer_type", "choices") if c in row}
+    scores = reward([[{"role": "assistant", "content": t}] for t in texts], **columns)
+    return [s is not None and s > 0 for s in scores]
+
+
+def sample_pairs(model_path: str, dataset: str, split: str, k: int, temperature: float, max_new_tokens: int,
+                 system_prompt: str | None, limit: int | None, seed: int, reward_spec: str = "accuracy",
+                 batch_size: int = 8):
+    from transformers import set_seed
+
+    from eval.generate import HFGenerator
+    from recipes.common.config import reward_functions
+    from recipes.common.data import load_split, to_prompt_rows
+    from recipes.common.families import load_model
+
+    set_seed(seed)
+    reward = reward_functions([reward_spec])[0]
+    model, processor, family = load_model(model_path, dtype="auto")
+    raw = load_split(dataset, split)
+    raw = raw.select(range(min(limit, len(raw)))) if limit else raw
+    prompts, summary = to_prompt_rows(raw, family, processor, system_prompt, "{problem}", max_prompt_length=1 << 30)
+    generate, rng = HFGenerator(model, processor, batch_size, max_new_tokens), random.Random(seed)
+    by_id = {r["id"]: r for r in raw.select_columns(["id", "problem", "source"])}
+    dropped, rows = Counter(summary["dropped"]), []
+    for start in tqdm(range(0, len(prompts), batch_size), desc=f"sampling {k} per prompt"):
+        part = [prompts[i] for i in range(start, min(start + batch_size, len(prompts)))]
+        samples = generate([r["prompt"] for r in part], [r["images"] for r in part], k, temperature, 1.0)
+        for row, texts in zip(part, samples, strict=True):
+            pair = pick_pair(texts, verdicts(reward, texts, row), rng)
+            if isinstance(pair, str):
+                dropped[pair] += 1
+                continue
+            rows.append({**{c: row[c] for c in ("id", "images", "answer", "answer_type", "choices", "rationale")},
+                         "problem": by_id[row["id"]]["problem"], "source": by_id[row["id"]]["source"],
+                         "chosen": pair[0], "rejected": pair[1]})
+    return {split: rows}, {split: dropped}
+
+
+def read_rlaif_v(source: str, split: str | None, limit: int | None):
+    splits, dropped = {}, {}
+    for name, raw in read_splits(source, split).items():
+        columns = list(raw.rows.column_names) if hasattr(raw.rows, "column_names") else sorted(raw.rows[0])
+        missing = [c for c in RLAIF_V_COLUMNS if c not in columns]
+        if missing:
+            raise InputError(f"{source}/{name} lacks RLAIF-V columns {missing} (found {sorted(columns)})")
+        out, drops, seen = [], Counter(), set()
+        n = len(raw.rows) if limit is None else min(limit, len(raw.rows))
+        for i in tqdm(range(n), desc=f"rlaif_v/{name}", leave=False):
+            row = raw.rows[i]
+            row_id = str(row.get("idx") if row.get("idx") is not None else f"rlaif_v-{name}-{i}")
+            if not all(str(row[c] or "").strip() for c in ("question", "chosen", "rejected")):
+                drops["empty question, chosen or rejected"] += 1
+                continue
+            if row_id in seen:
+                drops["duplicate id"] += 1
+                continue
+            try:
+                image = _decode(image_roots(None), row["image"], raw.base)
+            except Exception:
+                drops["image does not decode"] += 1
+                continue
+            seen.add(row_id)
+            out.append({"id": row_id, "images": [image], "problem": str(row["question"]).strip(), "answer": "",
+                        "answer_type": "text", "choices": [], "source": "rlaif_v", "rationale": "",
+                        "chosen": str(row["chosen"]), "rejected": str(row["rejected"])})
+        splits[name], dropped[name] = out, drops
+    return splits, dropped
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m data_prep.pairs", description=__doc__.splitlines()[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--model", help="sample from this model (a path or hub id)")
+    p.add_argument("--dataset", help="unified-schema dataset or source name to take prompts and golds from")
+    p.add_argument("--rlaif-v", help="read an RLAIF-V-format preference dataset instead (file, folder or hub id)")
+    p.add_argument("--split", default=None, help="default: train when sampling, every split for --rlaif-v")
+    p.add_argument("--k", type=int, default=8, help="responses sampled per prompt")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--max-new-tokens", type=int, default=1024)
+    p.add_argument("--system-prompt", default=R1_SYSTEM_PROMPT, help="'' for none; use the one the recipe trains with")
+    p.add_argument("--reward", default="accuracy", help="what decides right and wrong (score > 0 is right): a "
+                                                        "reward spec as in the recipes' reward_funcs")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if bool(args.rlaif_v) == bool(args.model):
+        p.exit(2, "error: pass either --model and --dataset (sample pairs) or --rlaif-v SOURCE (read pairs)\n")
+    try:
+        if args.rlaif_v:
+            splits, dropped = read_rlaif_v(args.rlaif_v, args.split, args.limit)
+        else:
+            if not args.dataset:
+                p.exit(2, "error: --dataset is required with --model\n")
+            if args.k < 2:
+                p.exit(2, "error: --k must be at least 2 to find a correct and an incorrect response\n")
+            splits, dropped = sample_pairs(args.model, args.dataset, args.split or "train", args.k, args.temperature,
+                                           args.max_new_tokens, args.system_prompt or None, args.limit, args.seed, args.reward)
+    except (InputError, ValueError) as err:
+        p.exit(2, f"error: {str(err).splitlines()[0]}\n")
+    summary = write(splits, args.out, dropped)
+    print(json.dumps(summary, indent=2))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
