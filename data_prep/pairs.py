@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
             if args.k < 2:
                 p.exit(2, "error: --k must be at least 2 to find a correct and an incorrect response\n")
             splits, dropped = sample_pairs(args.model, args.dataset, args.split or "train", args.k, args.temperature,
-                                           args.max_new_tokens, args.system_prompt or None, args.limit, args.seed, args.reward)
+                                           args.max_new_tokens, args.system_prompt or None, args.limit, args.seed,
+                                           args.reward)
     except (InputError, ValueError) as err:
         p.exit(2, f"error: {str(err).splitlines()[0]}\n")
     summary = write(splits, args.out, dropped)

@@ -68,8 +68,8 @@ def run_seed(out: str, seed: int, cfg: DemoConfig, log=print, models: tuple[str,
            lambda: task.build(data_dir, seed, cfg.sizes))
     common = ["--dataset", data_dir, *cfg.common(seed)]
     sft = ["--model_name_or_path", os.path.join(out, "sft")]
-    dapo_rewards = ["--reward_funcs", "accuracy:negative=true", "format",
-                    f"soft_overlong:max_completion_len={cfg.max_new_tokens},soft_punish_cache={cfg.max_new_tokens // 4}"]
+    overlong = f"soft_overlong:max_completion_len={cfg.max_new_tokens},soft_punish_cache={cfg.max_new_tokens // 4}"
+    dapo_rewards = ["--reward_funcs", "accuracy:negative=true", "format", overlong]
     stages = {
         "sft": ("sft_geo", ["--model_name_or_path", model_dir, *cfg.sft(cfg.sft_steps)]),
         "sft_more": ("sft_geo", [*sft, *cfg.sft(cfg.rl_steps)]),       # as many steps as RL gets

@@ -57,7 +57,7 @@ def _markdown(table: str, report: dict) -> str:
     seeds = report["seeds"]
     return "\n".join([
         "# Demo: RL with verifiable rewards on a tiny Qwen2-VL (CPU, offline)", "",
-        f"Held-out pass@1 accuracy (%), {'mean ± std over seeds ' + str(seeds) if len(seeds) > 1 else f'seed {seeds[0]}'}; "
+        f"Held-out pass@1 accuracy (%), {f'mean ± std over seeds {seeds}' if len(seeds) > 1 else f'seed {seeds[0]}'}; "
         f"wall time {report['wall_time_s']:.0f} s.", "",
         table, "",
         f"Best RL model: **{report['best_rl']}**, {report['best_rl_gain_points']:+.1f} points over the SFT warm start "

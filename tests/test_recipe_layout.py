@@ -52,3 +52,21 @@ def test_deepspeed_configs_validate_with_deepspeed(recipe, stage):
     assert DeepSpeedZeroConfig(**zero).stage == stage
     if stage == 3:
         assert cfg["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] is True
+
+
+ACCELERATE = {"single_gpu": ("NO", None), "ddp": ("MULTI_GPU", None), "zero2": ("DEEPSPEED", 2),
+              "zero3": ("DEEPSPEED", 3), "fsdp2": ("FSDP", None), "multi_node_zero3": ("DEEPSPEED", 3)}
+
+
+@pytest.mark.parametrize("name", sorted(ACCELERATE))
+def test_accelerate_configs_load_with_accelerate(name):
+    from accelerate.commands.config.config_args import ClusterConfig
+
+    path = os.path.join(ROOT, "recipes", "common", "accelerate", f"{name}.yaml")
+    raw = yaml.safe_load(open(path))
+    assert set(raw) <= set(ClusterConfig.__dataclass_fields__), "unknown keys are silently dropped by accelerate"
+    config = ClusterConfig.from_yaml_file(path)
+    kind, stage = ACCELERATE[name]
+    assert config.distributed_type.value == kind
+    assert (config.deepspeed_config or {}).get("zero_stage") == stage
+    assert config.num_processes >= config.num_machines

@@ -112,6 +112,34 @@ def test_dapo_two_processes_where_one_never_fills(tiny_models, angles_dataset, t
     assert [h["dynamic_sampling/groups_filtered_frac"] for h in steps] == [0.5, 0.5], steps  # process 1 s groups
 
 
+@pytest.mark.parametrize("recipe", ["grpo_geo", "dapo_qwen2vl"])
+def test_two_process_ddp_over_gloo_ends_with_identical_replicas(tiny_models, angles_dataset, tmp_path, recipe):
+    out = str(tmp_path / "out")
+    result = launch(recipe, "--config", small_config(recipe, tmp_path / "c.yaml", per_device_train_batch_size=2),
+                    "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    processes=2)
+    assert result.returncode == 0, result.stderr[-3000:]
+    logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
+    spreads = [h["replicas/checksum_spread"] for h in logs if "replicas/checksum_spread" in h]
+    assert spreads == [0.0], logs  # gathered from both processes at the last step: the same parameters
+    before = dict(load_model(tiny_models["qwen2_vl"])[0].named_parameters())
+    after = dict(load_model(out)[0].named_parameters())
+    assert any(not torch.equal(p, before[n]) for n, p in after.items()), "nothing trained"
+
+
+def test_lora_run_saves_an_adapter_on_the_language_model_only(tiny_models, angles_dataset, tmp_path):
+    out = str(tmp_path / "out")
+    result = launch("grpo_geo", "--config", small_config("grpo_geo", tmp_path / "c.yaml"), "--model_name_or_path",
+                    tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    "--use_peft", "true", "--lora_r", "4", "--lora_alpha", "8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    from safetensors.torch import load_file
+
+    adapter = load_file(os.path.join(out, "adapter_model.safetensors"))
+    assert adapter and all("lora_" in k for k in adapter)
+    assert all("language_model" in k and "visual" not in k for k in adapter), sorted(adapter)[:5]
+
+
 def test_bad_dataset_path_is_one_clear_line(tiny_models, tmp_path):
     result = launch("grpo_geo", "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", "no/such/dataset",
                     "--max_steps", "1", "--output_dir", str(tmp_path))

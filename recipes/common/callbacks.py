@@ -29,3 +29,25 @@ class ReflectionCallback(TrainerCallback):
         for key in ("reflection_ratio", "reflection_ratio_in_correct_answers", "reflection_ratio_in_incorrect_answers",
                     "correct_ratio_in_reflection_texts", "correct_ratio_in_no_reflection_texts"):
             metrics[f"reflection/{key}"].append(m[key])
+
+
+class ReplicaCheckCallback(TrainerCallback):
+    """Multi-process runs: at every save step and the last step, gather a checksum of each process's trainable
+    parameters and log `replicas/checksum_spread` (max - min over processes; 0 when the replicas agree). A rank
+    that skipped or doubled an update shows up here instead of in a silently worse model."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+
+    def on_step_end(self, args, state, control, **kwargs):
+        save_step = args.save_strategy == "steps" and args.save_steps and state.global_step % args.save_steps == 0
+        if not (save_step or state.global_step >= state.max_steps):
+            return
+        import torch
+
+        model = self.trainer.accelerator.unwrap_model(self.trainer.model)
+        params = [p.detach().double() for p in model.parameters() if p.requires_grad]
+        # weight each tensor by its position, so two swapped updates do not cancel out
+        checksum = sum((i + 1) * (p.sum() + p.square().sum()) for i, p in enumerate(params))
+        every = self.trainer.accelerator.gather(torch.as_tensor(checksum, device=self.trainer.accelerator.device)[None])
+        self.trainer._metrics["train"]["replicas/checksum_spread"].append((every.max() - every.min()).item())

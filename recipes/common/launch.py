@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recipes.common.callbacks import ReflectionCallback
+from recipes.common.callbacks import ReflectionCallback, ReplicaCheckCallback
 from recipes.common.cli import resume_point
 from recipes.common.config import parse_args, reward_functions
 from recipes.common.data import load_split, to_prompt_rows
@@ -32,6 +32,8 @@ def build_trainer(trainer_cls, recipe, args, model_args, **extra):
                           args=args, train_dataset=train, eval_dataset=evaluation,
                           peft_config=lora_config(model_args, family), **extra)
     trainer.add_callback(ReflectionCallback(trainer))
+    if trainer.accelerator.num_processes > 1:
+        trainer.add_callback(ReplicaCheckCallback(trainer))
     return trainer
 
 

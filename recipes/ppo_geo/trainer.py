@@ -91,7 +91,8 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
             advantages = whiten(advantages, mask, reduce=lambda t: self.accelerator.reduce(t, reduction="sum"))
         out.update(advantages=advantages, returns=returns, old_values=values)
         metrics = self._metrics["train"]
-        metrics["ppo/value_mean"].append(self.accelerator.gather((values.sum() / mask.sum().clamp(min=1))).mean().item())
+        value_mean = values.sum() / mask.sum().clamp(min=1)
+        metrics["ppo/value_mean"].append(self.accelerator.gather(value_mean).mean().item())
         metrics["ppo/kl_coef"].append(self.kl_coef)
         return out
 

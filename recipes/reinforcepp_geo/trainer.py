@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
 from trl import GRPOConfig, GRPOTrainer
 
 from recipes.common.advantages import discounted_returns, k3, token_rewards, whiten
