@@ -11,7 +11,7 @@ SEEDS ?= 1
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test demo train data eval bench-rewards bench-eval lint clean
+.PHONY: install test demo train data eval bench bench-rewards bench-eval lint clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,10 @@ clean:
 # The MAYE evaluation scheme on a recipe's base model and checkpoints: make eval RECIPE=grpo_geo [ARGS="--limit 50"]
 eval: install
 	$(PY) -m eval --recipe $(RECIPE) $(ARGS)
+
+# GRPO step time with and without the frozen-vision cache (docs/bench.md, docs/bench_vision_cache.json)
+bench: install
+	$(PY) benchmarks/bench_vision_cache.py
 
 bench-eval: install
 	$(PY) benchmarks/bench_eval.py

@@ -9,8 +9,8 @@ SMALL = dict(max_completion_length=8, learning_rate=1e-2, max_steps=2, report_to
              save_strategy="no", logging_steps=1, seed=0, gradient_accumulation_steps=1)
 
 
-def make_trainer(trainer_cls, config_cls, model_dir, dataset, out, rewards, **overrides):
-    recipe = RecipeArguments(dataset=dataset, reward_funcs=rewards)
+def make_trainer(trainer_cls, config_cls, model_dir, dataset, out, rewards, vision_cache=True, **overrides):
+    recipe = RecipeArguments(dataset=dataset, reward_funcs=rewards, vision_cache=vision_cache)
     args = config_cls(output_dir=str(out), **{**SMALL, **overrides})
     model_args = ModelConfig(model_name_or_path=model_dir, dtype="float32")
     return build_trainer(trainer_cls, recipe, args, model_args)

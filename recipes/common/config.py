@@ -41,6 +41,8 @@ class RecipeArguments:
     train_vit: bool = False
     train_connector: bool = False
     train_llm: bool = True
+    vision_cache: bool = field(default=True, metadata={
+        "help": "frozen vision tower (Qwen-VL): encode each distinct image once per step, not once per rollout and pass"})
     min_pixels: int | None = field(default=None, metadata={"help": "override the processor's (Qwen-VL) min_pixels"})
     max_pixels: int | None = field(default=None, metadata={"help": "override the processor's (Qwen-VL) max_pixels"})
 

@@ -7,6 +7,7 @@ from recipes.common.cli import resume_point
 from recipes.common.config import parse_args, reward_functions
 from recipes.common.data import load_split, to_prompt_rows
 from recipes.common.families import load_model, lora_config, set_pixel_range, set_trainable
+from recipes.common.vision_cache import install as install_vision_cache
 
 
 def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = True):
@@ -32,6 +33,13 @@ def build_trainer(trainer_cls, recipe, args, model_args, **extra):
                           args=args, train_dataset=train, eval_dataset=evaluation,
                           peft_config=lora_config(model_args, family), **extra)
     trainer.add_callback(ReflectionCallback(trainer))
+    if recipe.vision_cache:
+        critic = getattr(getattr(trainer, "critic", None), "backbone", None)
+        for model, never_trained in ((trainer.model, False), (trainer.ref_model, True), (critic, False)):
+            if model is not None:
+                model = trainer.accelerator.unwrap_model(model)
+                model = model.get_base_model() if hasattr(model, "get_base_model") else model
+                install_vision_cache(model, family.name, never_trained)
     if trainer.accelerator.num_processes > 1:
         trainer.add_callback(ReplicaCheckCallback(trainer))
     return trainer

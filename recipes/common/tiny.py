@@ -47,10 +47,13 @@ class Size:
     # answer prior and takes thousands of steps to start looking. A wider init (the `demo` size) learns counting
     # from the image in a few hundred SFT steps, which is what a CPU demo needs.
     init_std: float = 0.02
+    vision_depth: int = 2
 
 
 SIZES = {"tiny": Size(), "small": Size(hidden=128, layers=4, heads=4, kv_heads=2, vision_hidden=64, image_side=112),
-         "demo": Size(hidden=128, layers=4, heads=4, kv_heads=2, vision_hidden=64, image_side=112, init_std=0.15)}
+         "demo": Size(hidden=128, layers=4, heads=4, kv_heads=2, vision_hidden=64, image_side=112, init_std=0.15),
+         # vision about as costly next to the language model as in Qwen2-VL-2B, on large images (benchmarks)
+         "vision_heavy": Size(hidden=64, layers=2, vision_hidden=128, vision_depth=8, image_side=448)}
 
 
 def _chat_template(turn_start: str, turn_end: str, image: str, gen_prompt: str) -> str:
@@ -111,12 +114,12 @@ def _qwen(family: str, size: Size, seed: int):
         patch_size=14, merge_size=2, temporal_patch_size=2,
     )
     if family == "qwen2_vl":
-        vision = dict(depth=2, embed_dim=size.vision_hidden, hidden_size=size.hidden, num_heads=2, mlp_ratio=2,
+        vision = dict(depth=size.vision_depth, embed_dim=size.vision_hidden, hidden_size=size.hidden, num_heads=2, mlp_ratio=2,
                       patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
         config = Qwen2VLConfig(vision_config=vision, **common)
         processor = Qwen2VLProcessor(image_processor=image_processor, tokenizer=tok, video_processor=Qwen2VLVideoProcessor(), chat_template=_QWEN_TEMPLATE)
     else:
-        vision = dict(depth=2, hidden_size=size.vision_hidden, intermediate_size=size.vision_hidden * 2, num_heads=2,
+        vision = dict(depth=size.vision_depth, hidden_size=size.vision_hidden, intermediate_size=size.vision_hidden * 2, num_heads=2,
                       out_hidden_size=size.hidden, fullatt_block_indexes=[1], window_size=112,
                       patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
         config = Qwen2_5_VLConfig(vision_config=vision, **common)
