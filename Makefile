@@ -51,9 +51,9 @@ clean:
 eval: install
 	$(PY) -m eval --recipe $(RECIPE) $(ARGS)
 
-# GRPO step time with and without the frozen-vision cache (docs/bench.md, docs/bench_vision_cache.json)
+# GRPO step split into phases: bare TRL vs the recipe vs the recipe with the frozen-vision cache (docs/bench.md)
 bench: install
-	$(PY) benchmarks/bench_vision_cache.py
+	$(PY) benchmarks/bench_grpo.py
 
 bench-eval: install
 	$(PY) benchmarks/bench_eval.py
