@@ -11,7 +11,7 @@ SEEDS ?= 1
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test demo train data eval bench bench-rewards bench-eval lint clean
+.PHONY: install test demo train data eval bench bench-gpu bench-rewards bench-eval lint clean
 
 install: $(VENV)/.installed
 
@@ -54,6 +54,10 @@ eval: install
 # GRPO step split into phases: bare TRL vs the recipe vs the recipe with the frozen-vision cache (docs/bench.md)
 bench: install
 	$(PY) benchmarks/bench_grpo.py
+
+# GRPO on a random-weight Qwen2-VL-2B-sized model on one GPU: step time, tokens/s, MFU, HF vs vLLM (docs/bench_gpu.md)
+bench-gpu: install
+	$(PY) benchmarks/bench_gpu.py $(ARGS)
 
 bench-eval: install
 	$(PY) benchmarks/bench_eval.py

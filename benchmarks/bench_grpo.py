@@ -13,30 +13,17 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from benchmarks.timing import PhaseTimes, run_child  # noqa: E402
 
 SIDE, G, PROMPTS, STEPS, WARMUP = 448, 8, 2, 5, 1
 ROUNDS = 2  # the configurations run interleaved (A B C A B C): process-to-process noise is about +-10 %
 CONFIGS = ("bare TRL", "recipe", "recipe + vision cache")
 PHASES = ("generation", "scoring", "log-probs", "train fwd+bwd")
-
-
-def _timed(obj, name: str, totals: dict, key: str) -> None:
-    inner = getattr(obj, name)
-
-    def wrapper(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            totals[key] = totals.get(key, 0.0) + time.perf_counter() - start
-    setattr(obj, name, wrapper)
 
 
 def one(config: str, model_dir: str, data: str, out: str) -> dict:
@@ -62,23 +49,10 @@ def one(config: str, model_dir: str, data: str, out: str) -> dict:
         recipe = RecipeArguments(dataset=data, reward_funcs=["format"], system_prompt="", max_pixels=SIDE * SIDE,
                                  vision_cache=config.endswith("cache"))
         trainer = build_trainer(GRPOTrainer, recipe, args, ModelConfig(model_name_or_path=model_dir, dtype="float32"))
-    per_step, totals = [], {}
-    for name, key in (("_generate", "generation"), ("_calculate_rewards", "scoring"),
-                      ("_generate_and_score_completions", "rollout"), ("training_step", "step")):
-        _timed(trainer, name, totals, key)
-    from transformers import TrainerCallback
-
-    class Snapshot(TrainerCallback):
-        def on_step_end(self, *_, **__):
-            per_step.append(dict(totals))
-            totals.clear()
-    trainer.add_callback(Snapshot())
+    times = PhaseTimes(trainer)
     trainer.train()
-    steps = per_step[WARMUP:]
-    phase = {"generation": [s["generation"] for s in steps], "scoring": [s["scoring"] for s in steps],
-             "log-probs": [s["rollout"] - s["generation"] - s["scoring"] for s in steps],
-             "train fwd+bwd": [s["step"] - s["rollout"] for s in steps], "step": [s["step"] for s in steps]}
-    return {k: statistics.fmean(v) for k, v in phase.items()} | {
+    steps = times.steps[WARMUP:]
+    return {k: statistics.fmean(s[k] for s in steps) for k in steps[0]} | {
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -98,12 +72,8 @@ def main() -> None:
     for round_ in range(ROUNDS):
         for config in CONFIGS:
             print(f"round {round_ + 1}/{ROUNDS}: {config} ...", file=sys.stderr, flush=True)
-            run = subprocess.run([sys.executable, __file__, "--one", config, model, data,
-                                  os.path.join(work, f"{config}-{round_}")], capture_output=True, text=True, cwd=ROOT)
-            line = [x for x in run.stdout.splitlines() if x.startswith("RESULT ")]
-            if run.returncode or not line:
-                sys.exit(f"error: benchmark run {config!r} failed:\n{run.stderr[-2000:]}")
-            runs[config].append(json.loads(line[0][len("RESULT "):]))
+            runs[config].append(run_child(__file__, [config, model, data, os.path.join(work, f"{config}-{round_}")],
+                                          cwd=ROOT))
     results = {c: {k: statistics.fmean(r[k] for r in rs) for k in rs[0]} | {"step_per_round": [r["step"] for r in rs]}
                for c, rs in runs.items()}
     bare, recipe, cached = (results[c]["step"] for c in CONFIGS)

@@ -164,7 +164,9 @@ def set_trainable(
         (p["lm_head"], train_llm),
         (p["connector"], train_connector),
     ):
-        module.requires_grad_(flag)
+        for param in module.parameters():
+            if param.is_floating_point():  # quantized (QLoRA) weights are integers and never train themselves
+                param.requires_grad_(flag)
     return {
         name: sum(x.numel() for x in module.parameters() if x.requires_grad) for name, module in p.items()
     }
@@ -195,6 +197,33 @@ def lora_config(model_args, family: Family):
         use_dora=model_args.use_dora,
         task_type="CAUSAL_LM",
     )
+
+
+def quantization_config(model_args, family: Family):
+    """QLoRA: TRL's bitsandbytes config from the ModelConfig flags (load_in_4bit / load_in_8bit), with the vision
+    tower, connector and output head kept in full precision. TRL's helper quantizes every Linear, the ViT included,
+    which costs image understanding for little memory (the tower is a tenth of a 2B model)."""
+    if not (model_args.load_in_4bit or model_args.load_in_8bit):
+        return None
+    from trl import get_quantization_config
+
+    config = get_quantization_config(model_args)
+    config.llm_int8_skip_modules = [family.vision_tower, family.connector, "lm_head"]
+    return config
+
+
+def check_quantization(model_args) -> None:
+    """One line, before anything loads, when a quantized (QLoRA) run cannot work here."""
+    import importlib.util
+
+    if not (model_args.load_in_4bit or model_args.load_in_8bit):
+        return
+    if not model_args.use_peft:
+        raise FamilyError("load_in_4bit/load_in_8bit freeze the quantized weights: add --use_peft true to train "
+                          "LoRA adapters on them (QLoRA)")
+    if not torch.cuda.is_available() or importlib.util.find_spec("bitsandbytes") is None:
+        raise FamilyError("load_in_4bit/load_in_8bit need a CUDA GPU and bitsandbytes (pip install bitsandbytes); "
+                          "drop the flag to train in full precision")
 
 
 def set_pixel_range(processor: ProcessorMixin, min_pixels: int | None, max_pixels: int | None) -> None:

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from accelerate import PartialState
+
 from recipes.common.callbacks import ReflectionCallback, ReplicaCheckCallback
 from recipes.common.cli import resume_point
 from recipes.common.config import parse_args, reward_functions
 from recipes.common.data import load_split, to_prompt_rows
-from recipes.common.families import load_model, lora_config, set_pixel_range, set_trainable
+from recipes.common.families import (
+    check_quantization,
+    family_of,
+    load_model,
+    lora_config,
+    quantization_config,
+    set_pixel_range,
+    set_trainable,
+)
 from recipes.common.vision_cache import install as install_vision_cache
 
 
 def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = True):
     """The policy (frozen parts per the MAYE flags) and its prompt rows (bad rows dropped and counted)."""
+    check_quantization(model_args)
+    trust = getattr(model_args, "trust_remote_code", False)  # off unless a TRL version exposes the flag
+    quantized = quantization_config(model_args, family_of(model_args.model_name_or_path, trust))
     model, processor, family = load_model(model_args.model_name_or_path, dtype=model_args.dtype or "auto",
-                                          trust_remote_code=getattr(args, "trust_remote_code", False))
+                                          trust_remote_code=trust, quantization_config=quantized,
+                                          # a quantized model is placed at load time, one GPU per process
+                                          device_map={"": PartialState().local_process_index} if quantized else None)
     set_pixel_range(processor, recipe.min_pixels, recipe.max_pixels)
     set_trainable(model, family, recipe.train_vit, recipe.train_connector, recipe.train_llm)
     prompts = dict(family=family, processor=processor, system_prompt=recipe.system_prompt or None,

@@ -48,12 +48,24 @@ class Size:
     # from the image in a few hundred SFT steps, which is what a CPU demo needs.
     init_std: float = 0.02
     vision_depth: int = 2
+    # Real-size shapes (benchmarks): the FFN width, the vocabulary the embedding and head are padded to (ids past
+    # the tokenizer's are never produced by it and decode to nothing), the vision tower's heads and MLP ratio.
+    intermediate: int | None = None
+    vocab: int | None = None
+    vision_heads: int = 2
+    vision_mlp_ratio: int = 2
+    tie_embeddings: bool = False
+    dtype: str = "float32"  # what the weights are built and saved in
 
 
 SIZES = {"tiny": Size(), "small": Size(hidden=128, layers=4, heads=4, kv_heads=2, vision_hidden=64, image_side=112),
          "demo": Size(hidden=128, layers=4, heads=4, kv_heads=2, vision_hidden=64, image_side=112, init_std=0.15),
          # vision about as costly next to the language model as in Qwen2-VL-2B, on large images (benchmarks)
-         "vision_heavy": Size(hidden=64, layers=2, vision_hidden=128, vision_depth=8, image_side=448)}
+         "vision_heavy": Size(hidden=64, layers=2, vision_hidden=128, vision_depth=8, image_side=448),
+         # Qwen2-VL-2B-Instruct's architecture (its config.json) with random weights: GPU benchmarks, no download
+         "qwen2_vl_2b": Size(hidden=1536, layers=28, heads=12, kv_heads=2, intermediate=8960, vocab=151936,
+                             vision_hidden=1280, vision_depth=32, vision_heads=16, vision_mlp_ratio=4,
+                             image_side=448, tie_embeddings=True, dtype="bfloat16")}
 
 
 def _chat_template(turn_start: str, turn_end: str, image: str, gen_prompt: str) -> str:
@@ -87,9 +99,10 @@ _QWEN_TEMPLATE = _chat_template(
 
 def _text_config(size: Size, vocab: int, **extra) -> dict:
     return dict(
-        vocab_size=vocab, hidden_size=size.hidden, intermediate_size=size.hidden * 2,
-        num_hidden_layers=size.layers, num_attention_heads=size.heads, num_key_value_heads=size.kv_heads,
-        max_position_embeddings=4096, tie_word_embeddings=False, initializer_range=size.init_std, **extra,
+        vocab_size=max(vocab, size.vocab or 0), hidden_size=size.hidden,
+        intermediate_size=size.intermediate or size.hidden * 2, num_hidden_layers=size.layers,
+        num_attention_heads=size.heads, num_key_value_heads=size.kv_heads, max_position_embeddings=4096,
+        tie_word_embeddings=size.tie_embeddings, initializer_range=size.init_std, **extra,
     )
 
 
@@ -114,12 +127,13 @@ def _qwen(family: str, size: Size, seed: int):
         patch_size=14, merge_size=2, temporal_patch_size=2,
     )
     if family == "qwen2_vl":
-        vision = dict(depth=size.vision_depth, embed_dim=size.vision_hidden, hidden_size=size.hidden, num_heads=2, mlp_ratio=2,
-                      patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
+        vision = dict(depth=size.vision_depth, embed_dim=size.vision_hidden, hidden_size=size.hidden,
+                      num_heads=size.vision_heads, mlp_ratio=size.vision_mlp_ratio, patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
         config = Qwen2VLConfig(vision_config=vision, **common)
         processor = Qwen2VLProcessor(image_processor=image_processor, tokenizer=tok, video_processor=Qwen2VLVideoProcessor(), chat_template=_QWEN_TEMPLATE)
     else:
-        vision = dict(depth=size.vision_depth, hidden_size=size.vision_hidden, intermediate_size=size.vision_hidden * 2, num_heads=2,
+        vision = dict(depth=size.vision_depth, hidden_size=size.vision_hidden,
+                      intermediate_size=size.vision_hidden * size.vision_mlp_ratio, num_heads=size.vision_heads,
                       out_hidden_size=size.hidden, fullatt_block_indexes=[1], window_size=112,
                       patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
         config = Qwen2_5_VLConfig(vision_config=vision, **common)
@@ -187,7 +201,7 @@ def build(family: str, out: str, seed: int = 0, size: str = "tiny") -> str:
         else _internvl(spec, seed)
     )
     torch.manual_seed(seed)
-    model = FAMILIES[family].model_class(config)
+    model = FAMILIES[family].model_class._from_config(config, dtype=getattr(torch, spec.dtype))
     model.generation_config = generation_config
     os.makedirs(out, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)
