@@ -127,7 +127,7 @@ def markdown(report: dict) -> str:
              f"{s['vision_params_b']:.3g} B vision), {s['device']}; {s['prompts']} prompts x G = {G}, "
              f"{s['completion_tokens']} completion tokens, {s['image_side']}-px images, reference model on; "
              f"mean of {s['steps_timed']} steps after {s['warmup']} warm-up.\n",
-             "| generator | " + " | ".join(PHASES) + " | step (s) | tokens/s | generated tokens/s | MFU | peak GPU GB |",
+             "| generator | " + " | ".join(PHASES) + " | step (s) | tokens/s | generated tokens/s | MFU | GPU GB |",
              "| --- |" + " ---: |" * (len(PHASES) + 5)]
     for name, r in report["results"].items():
         mfu = "n/a" if r["mfu_pct"] is None else f"{r['mfu_pct']:.1f} %"
