@@ -54,7 +54,8 @@ def trl_latency(text: str, thread: bool, limit_s: float = 20.0) -> float | None:
     parent, child = mp.get_context("fork").Pipe()
 
     def run():
-        work = lambda: trl_accuracy([[{"role": "assistant", "content": text}]], solution=["$2$"])
+        def work():
+            return trl_accuracy([[{"role": "assistant", "content": text}]], solution=["$2$"])
         if thread:
             t = threading.Thread(target=lambda: child.send(timed(work)[0]))
             t.start()
@@ -75,12 +76,13 @@ def main() -> None:
     ours([completions[0]], solution=[golds[0]])  # start the verifier pool outside the timing
     t_ours, s_ours = timed(ours, completions, solution=golds)
     t_trl, s_trl = timed(trl_accuracy, completions, solution=golds)
-    agree = sum((a or 0.0) == (b or 0.0) for a, b in zip(s_ours, s_trl)) / len(completions)
+    agree = sum((a or 0.0) == (b or 0.0) for a, b in zip(s_ours, s_trl, strict=True)) / len(completions)
     worst_ours = max(timed(ours, [[{"role": "assistant", "content": a}]], solution=["$2$"])[0] for a in ADVERSARIAL)
     limit = 20.0
     trl_main = [trl_latency(a, thread=False, limit_s=limit) for a in ADVERSARIAL]
     trl_thread = [trl_latency(a, thread=True, limit_s=limit) for a in ADVERSARIAL]
-    worst = lambda xs: f">{limit:.0f} (killed)" if None in xs else max(xs)
+    def worst(xs):
+        return f">{limit:.0f} (killed)" if None in xs else max(xs)
     result = {
         "batch": f"{len(completions)} completions (64 prompts x G=8)",
         "ours_completions_per_s": len(completions) / t_ours,

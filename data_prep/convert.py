@@ -56,7 +56,8 @@ def convert_split(name: str, source: Source, split: str, raw: RawSplit, roots: I
             fields["images"] = [_decode(roots, ref, raw.base) for ref in fields["images"]]
         except Drop as reason:
             if strict:
-                raise StrictError(f"{name}/{split} row {i}: {reason} (fix the row, or drop --strict to skip it)") from None
+                raise StrictError(
+                    f"{name}/{split} row {i}: {reason} (fix the row, or drop --strict to skip it)") from None
             dropped[str(reason)] += 1
             continue
         seen.add(row_id)

@@ -112,7 +112,8 @@ def choice(rng: random.Random, side: int, **_) -> dict:
     return {
         "images": [image], "problem": f"In the triangle, what is the angle marked '?'? Choices: {listed}",
         "answer": letter, "answer_type": "choice", "choices": texts,
-        "rationale": f"The angles of a triangle sum to 180°, so ? = 180° - {a}° - {b}° = {c}°, which is option {letter}.",
+        "rationale": f"The angles of a triangle sum to 180°, so ? = 180° - {a}° - {b}° = {c}°, "
+                     f"which is option {letter}.",
     }
 
 

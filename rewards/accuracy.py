@@ -77,9 +77,9 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
         unchecked = sorted(needy - {gold for _, gold in symbolic})
         pairs = list(symbolic) + [(g, g) for g in unchecked]
         results = pool().verify(pairs, budget_s)
-        bad = {gold for (_, gold), result in zip(pairs, results) if result is None}
+        bad = {gold for (_, gold), result in zip(pairs, results, strict=True) if result is None}
         timeouts = 0
-        for pair, result in zip(pairs, results):
+        for pair, result in zip(pairs, results, strict=True):
             timeouts += result == TIMEOUT
             for i in symbolic.get(pair, ()):
                 scores[i] = 1.0 if result is True else wrong

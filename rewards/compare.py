@@ -14,7 +14,8 @@ _CHOICE = re.compile(r"^[(\[]?([A-Ha-h])[)\]]?(?:\s*[.:)]\s*(.*))?$", re.DOTALL)
 _OPTION_WORD = re.compile(r"^(?:option|choice|answer)\s*[:]?\s*", re.IGNORECASE)
 
 _DEGREE = re.compile(r"\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|°|º|\\degree|degrees?|deg)\s*$", re.IGNORECASE)
-_UNIT = re.compile(r"\s*(?:\\(?:text|mathrm|mbox)\{\s*([a-zA-Z]{1,12})\s*\}|([a-zA-Z]{1,12}))(?:\^?\{?[23]\}?|²|³)?\s*$")
+_UNIT = re.compile(r"\s*(?:\\(?:text|mathrm|mbox)\{\s*([a-zA-Z]{1,12})\s*\}|([a-zA-Z]{1,12}))"
+                   r"(?:\^?\{?[23]\}?|²|³)?\s*$")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*(\d+)$|^([+-]?)\\[dt]?frac\{(\d+)\}\{(\d+)\}$")
 _MAX_NUMBER_CHARS = 60  # longer digit strings are left to math-verify in the sandbox

@@ -37,7 +37,8 @@ def test_synthetic_is_seeded_split_and_in_the_unified_schema(tmp_path, task):
 def test_synthetic_worked_solutions_are_scored_correct_by_the_reward(task):
     rows = list(generate(task, 20, 0, "train"))
     completions = [f"<think>{r['rationale']}</think><answer>{r['answer']}</answer>" for r in rows]
-    assert accuracy_reward(completions, answer=[r["answer"] for r in rows], choices=[r["choices"] for r in rows]) == [1.0] * 20
+    scores = accuracy_reward(completions, answer=[r["answer"] for r in rows], choices=[r["choices"] for r in rows])
+    assert scores == [1.0] * 20
 
 
 def test_angles_answer_is_the_missing_angle():

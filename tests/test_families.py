@@ -84,7 +84,8 @@ def test_lora_targets_only_language_model_linears(tiny_models, family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_prompt_with_image_expands_to_image_tokens_and_generates(tiny_models, family):
     model, processor, fam = load_model(tiny_models[family])
-    messages = prepare_multimodal_messages(build_prompt(fam, "How many?", "Think first."), images=[Image.new("RGB", (60, 90))])
+    messages = prepare_multimodal_messages(build_prompt(fam, "How many?", "Think first."),
+                                           images=[Image.new("RGB", (60, 90))])
     text = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=False)[0]
     assert "Think first." in text and "How many?" in text
     enc = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=True, return_dict=True,
@@ -97,7 +98,8 @@ def test_prompt_with_image_expands_to_image_tokens_and_generates(tiny_models, fa
 
 def test_pixel_range_applies_to_qwen_and_leaves_fixed_size_processors_alone(tiny_models):
     processor = load_processor(tiny_models["qwen2_vl"])
-    patches = lambda: int(torch.prod(processor.image_processor(Image.new("RGB", (280, 280)))["image_grid_thw"][0]))
+    def patches():
+        return int(torch.prod(processor.image_processor(Image.new("RGB", (280, 280)))["image_grid_thw"][0]))
     assert patches() == 16  # the tiny default: at most 56x56 pixels = 4x4 patches of 14
     set_pixel_range(processor, None, 112 * 112)
     assert patches() == 64

@@ -27,7 +27,8 @@ texts = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(completion=texts, gold=st.one_of(st.text(max_size=20), st.sampled_from(["3", "145°", "B", "yes", "\\frac{1}{2}"])))
+@given(completion=texts,
+       gold=st.one_of(st.text(max_size=20), st.sampled_from(["3", "145°", "B", "yes", "\\frac{1}{2}"])))
 def test_accuracy_never_raises_and_stays_in_range(completion, gold):
     (score,) = accuracy_reward([completion], solution=[gold])
     assert score is None or score in (0.0, 1.0)
@@ -54,7 +55,8 @@ def test_each_adversarial_completion_is_cut_off_at_its_budget():
 def test_budget_holds_in_a_worker_thread():
     out = []
     start = time.monotonic()
-    thread = threading.Thread(target=lambda: out.append(accuracy_reward([ADVERSARIAL[0], "\\boxed{2}"], solution=["2", "2"])))
+    thread = threading.Thread(
+        target=lambda: out.append(accuracy_reward([ADVERSARIAL[0], "\\boxed{2}"], solution=["2", "2"])))
     thread.start()
     thread.join(timeout=10)
     assert out == [[0.0, 1.0]] and time.monotonic() - start < 3.0

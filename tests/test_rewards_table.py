@@ -1,4 +1,5 @@
-"""Accuracy on real answer formats and on the reward hacks peers fell for: (completion answer, gold, choices, expected)."""
+"""Accuracy on real answer formats and on the reward hacks peers fell for:
+(completion answer, gold, choices, expected)."""
 
 import pytest
 

@@ -25,7 +25,8 @@ def test_same_seed_builds_identical_weights_and_tokenizer(tmp_path, tiny_models)
     a, b, c = (load_file(os.path.join(d, "model.safetensors")) for d in (tiny_models["qwen2_vl"], again, other))
     assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
     assert any(not (a[k] == c[k]).all() for k in a)
-    with open(os.path.join(again, "tokenizer.json")) as f1, open(os.path.join(tiny_models["qwen2_vl"], "tokenizer.json")) as f2:
+    with open(os.path.join(again, "tokenizer.json")) as f1, \
+            open(os.path.join(tiny_models["qwen2_vl"], "tokenizer.json")) as f2:
         assert json.load(f1) == json.load(f2)
 
 

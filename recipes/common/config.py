@@ -23,7 +23,8 @@ R1_SYSTEM_PROMPT = (
 
 @dataclass
 class RecipeArguments:
-    dataset: str = field(default="", metadata={"help": "unified-schema dataset directory (python -m data_prep) or hub id"})
+    dataset: str = field(default="", metadata={
+        "help": "unified-schema dataset directory (python -m data_prep) or hub id"})
     train_split: str = "train"
     eval_split: str | None = None
     system_prompt: str | None = field(default=R1_SYSTEM_PROMPT, metadata={"help": "empty string for none"})
@@ -42,7 +43,8 @@ class RecipeArguments:
     train_connector: bool = False
     train_llm: bool = True
     vision_cache: bool = field(default=True, metadata={
-        "help": "frozen vision tower (Qwen-VL): encode each distinct image once per step, not once per rollout and pass"})
+        "help": "frozen vision tower (Qwen-VL): encode each distinct image once per step, "
+                "not once per rollout and pass"})
     min_pixels: int | None = field(default=None, metadata={"help": "override the processor's (Qwen-VL) min_pixels"})
     max_pixels: int | None = field(default=None, metadata={"help": "override the processor's (Qwen-VL) max_pixels"})
 
@@ -76,7 +78,8 @@ def reward_functions(specs: list[str]) -> list:
         for item in filter(None, params.split(",")):
             key, sep, value = item.partition("=")
             if not sep:
-                raise SystemExit(f"error: reward spec {spec!r}: parameters are key=value, e.g. 'accuracy:negative=true'")
+                raise SystemExit(f"error: reward spec {spec!r}: parameters are key=value, "
+                                 "e.g. 'accuracy:negative=true'")
             kwargs[key.strip()] = yaml.safe_load(value)
         try:
             funcs.append(_custom(name.strip()) if "." in name else rewards.get(name.strip(), **kwargs))

@@ -154,7 +154,8 @@ def parts(model: PreTrainedModel, family: Family) -> dict[str, torch.nn.Module]:
 
 
 def set_trainable(
-    model: PreTrainedModel, family: Family, train_vit: bool = False, train_connector: bool = False, train_llm: bool = True
+    model: PreTrainedModel, family: Family, train_vit: bool = False, train_connector: bool = False,
+    train_llm: bool = True,
 ) -> dict[str, int]:
     """MAYE's freeze flags. The connector may sit inside the vision tower (Qwen's merger), so it is set last."""
     p = parts(model, family)

@@ -128,16 +128,19 @@ def _qwen(family: str, size: Size, seed: int):
     )
     if family == "qwen2_vl":
         vision = dict(depth=size.vision_depth, embed_dim=size.vision_hidden, hidden_size=size.hidden,
-                      num_heads=size.vision_heads, mlp_ratio=size.vision_mlp_ratio, patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
+                      num_heads=size.vision_heads, mlp_ratio=size.vision_mlp_ratio, patch_size=14,
+                      spatial_merge_size=2, temporal_patch_size=2)
         config = Qwen2VLConfig(vision_config=vision, **common)
-        processor = Qwen2VLProcessor(image_processor=image_processor, tokenizer=tok, video_processor=Qwen2VLVideoProcessor(), chat_template=_QWEN_TEMPLATE)
+        processor = Qwen2VLProcessor(image_processor=image_processor, tokenizer=tok,
+                                     video_processor=Qwen2VLVideoProcessor(), chat_template=_QWEN_TEMPLATE)
     else:
         vision = dict(depth=size.vision_depth, hidden_size=size.vision_hidden,
                       intermediate_size=size.vision_hidden * size.vision_mlp_ratio, num_heads=size.vision_heads,
                       out_hidden_size=size.hidden, fullatt_block_indexes=[1], window_size=112,
                       patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
         config = Qwen2_5_VLConfig(vision_config=vision, **common)
-        processor = Qwen2_5_VLProcessor(image_processor=image_processor, tokenizer=tok, video_processor=Qwen2VLVideoProcessor(), chat_template=_QWEN_TEMPLATE)
+        processor = Qwen2_5_VLProcessor(image_processor=image_processor, tokenizer=tok,
+                                        video_processor=Qwen2VLVideoProcessor(), chat_template=_QWEN_TEMPLATE)
     eos = [ids["<|im_end|>"], ids["<|endoftext|>"]]
     return config, processor, GenerationConfig(eos_token_id=eos, pad_token_id=ids["<|endoftext|>"])
 
@@ -157,7 +160,8 @@ def _llava(size: Size, seed: int):
                            intermediate_size=size.vision_hidden * 2, num_hidden_layers=2, num_attention_heads=2,
                            image_size=side, patch_size=14, projection_dim=size.vision_hidden),
         text_config=dict(model_type="llama", **_text_config(size, len(tok), bos_token_id=tok.bos_token_id,
-                                                             eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)),
+                                                             eos_token_id=tok.eos_token_id,
+                                                             pad_token_id=tok.pad_token_id)),
         image_token_id=tok.convert_tokens_to_ids("<image>"), vision_feature_layer=-1,
         vision_feature_select_strategy="default",
     )
@@ -178,14 +182,17 @@ def _internvl(size: Size, seed: int):
     side, patch = size.image_side, 14
     config = InternVLConfig(
         vision_config=dict(hidden_size=size.vision_hidden, intermediate_size=size.vision_hidden * 2,
-                           num_hidden_layers=2, num_attention_heads=2, image_size=[side, side], patch_size=[patch, patch]),
+                           num_hidden_layers=2, num_attention_heads=2, image_size=[side, side],
+                           patch_size=[patch, patch]),
         text_config=dict(model_type="qwen2", **_text_config(size, len(tok), bos_token_id=None,
-                                                            eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)),
+                                                            eos_token_id=tok.eos_token_id,
+                                                            pad_token_id=tok.pad_token_id)),
         image_token_id=tok.context_image_token_id, downsample_ratio=0.5, vision_feature_layer=-1,
     )
     image_processor = GotOcr2ImageProcessor(size={"height": side, "width": side}, max_patches=1)
     seq = (side // patch) ** 2 // 4  # pixel shuffle with downsample_ratio 0.5 keeps a quarter of the patches
-    processor = InternVLProcessor(image_processor=image_processor, tokenizer=tok, video_processor=InternVLVideoProcessor(), image_seq_length=seq,
+    processor = InternVLProcessor(image_processor=image_processor, tokenizer=tok,
+                                  video_processor=InternVLVideoProcessor(), image_seq_length=seq,
                                   chat_template=template)
     eos = tok.convert_tokens_to_ids("<|im_end|>")
     return config, processor, GenerationConfig(eos_token_id=eos, pad_token_id=tok.pad_token_id)
