@@ -58,7 +58,8 @@ def parameter_counts(model, family) -> tuple[int, int]:
     return total - vision - embed.numel() + (embed.numel() if tied else 0), vision
 
 
-def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: str) -> dict:
+def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: str, peak: str) -> dict:
+    """One configuration in this process; `peak`: the --peak-tflops override, or "" for the table's."""
     import torch
     from trl import GRPOConfig, GRPOTrainer, ModelConfig
 
@@ -98,7 +99,7 @@ def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: st
     step = statistics.fmean(s["step"] for s in timed)
     flops = statistics.fmean(step_flops(llm, vision, c["tokens"], c["patches"], c["passes"]) for c in counted_steps)
     device = torch.cuda.get_device_name() if gpu else "cpu"
-    peak = peak_tflops(device) if gpu else None
+    peak = float(peak) if peak else peak_tflops(device) if gpu else None
     return {phase: statistics.fmean(s[phase] for s in timed) for phase in (*PHASES, "step")} | {
         "tokens_per_s": statistics.fmean(c["tokens"] for c in counted_steps) / step,
         "generated_tokens_per_s": statistics.fmean(c["completion_tokens"] / s["generation"]
@@ -106,7 +107,7 @@ def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: st
         "tflops_per_step": flops / 1e12, "achieved_tflops": flops / step / 1e12, "device": device,
         "peak_tflops": peak, "mfu_pct": None if peak is None else 100 * flops / step / (peak * 1e12),
         "peak_gpu_mem_gb": torch.cuda.max_memory_allocated() / 2**30 if gpu else None,
-        "llm_params_b": llm / 1e9, "vision_params_b": vision / 1e9}
+        "llm_params_b": llm / 1e9, "vision_params_b": vision / 1e9, "max_completion_length": args.max_completion_length}
 
 
 def vllm_skip_reason(choice: str) -> str | None:
@@ -141,10 +142,13 @@ def markdown(report: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--one"]:
-        print("RESULT " + json.dumps(one(*argv[1:7])))
+        print("RESULT " + json.dumps(one(*argv[1:8])))
         return
+    from data_prep.__main__ import main as data_prep
+    from recipes.common.tiny import SIZES, build
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="qwen2_vl_2b", help="a size from recipes.common.tiny.SIZES")
+    parser.add_argument("--size", default="qwen2_vl_2b", choices=sorted(SIZES))
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--vllm", choices=["auto", "on", "off"], default="auto")
@@ -153,9 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.steps <= args.warmup:
         sys.exit(f"error: --steps ({args.steps}) must exceed --warmup ({args.warmup})")
-    from data_prep.__main__ import main as data_prep
-    from recipes.common.tiny import SIZES, build
-
+    skipped = {"vllm": why} if (why := vllm_skip_reason(args.vllm)) else {}  # before the (slow) build
     side = SIZES[args.size].image_side
     work = tempfile.mkdtemp()
     print(f"building {args.size} (random weights) ...", file=sys.stderr, flush=True)
@@ -163,19 +165,15 @@ def main(argv: list[str] | None = None) -> None:
     data = os.path.join(work, "angles")
     data_prep(["synthetic", "--task", "angles", "--n", str(PROMPTS * args.steps * 2), "--image-size", str(side),
                "--max-pixels", str(side * side), "--out", data])
-    skipped = {"vllm": why} if (why := vllm_skip_reason(args.vllm)) else {}
     results = {}
     for config in ("hf", "vllm"):
         if config not in skipped:
             print(f"{config} generation ...", file=sys.stderr, flush=True)
             results[config] = run_child(__file__, [config, model, data, os.path.join(work, config), str(args.steps),
-                                                   str(args.warmup)], cwd=ROOT)
-            if args.peak_tflops:
-                r = results[config]
-                r["peak_tflops"], r["mfu_pct"] = args.peak_tflops, 100 * r["achieved_tflops"] / args.peak_tflops
+                                                   str(args.warmup), str(args.peak_tflops or "")], cwd=ROOT)
     first = next(iter(results.values()))
     report = {"setup": {"model": f"Qwen2-VL, size {args.size}", "device": first["device"], "prompts": PROMPTS,
-                        "completion_tokens": COMPLETION if first["device"] != "cpu" else 8, "image_side": side,
+                        "completion_tokens": first["max_completion_length"], "image_side": side,
                         "steps_timed": args.steps - args.warmup, "warmup": args.warmup,
                         "llm_params_b": first["llm_params_b"], "vision_params_b": first["vision_params_b"]},
               "results": results, "skipped": skipped}
