@@ -23,7 +23,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
+# The floors (pyproject's import-linter contracts), then the suite.
 test: install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 # The offline CPU demo (about 6 minutes a seed): SFT warm start, then GRPO, DAPO and more SFT, evaluated;
@@ -39,7 +41,7 @@ data: install
 	$(PY) -m data_prep $(SOURCE) --out $(DATA_DIR)/$(SOURCE) $(if $(INPUT),--input $(INPUT)) $(ARGS)
 
 bench-rewards: install
-	$(PY) benchmarks/bench_rewards.py
+	$(PY) -m benchmarks.bench_rewards
 
 lint: install
 	$(PY) -m pip install -q ruff && $(VENV)/bin/ruff check .
@@ -53,11 +55,11 @@ eval: install
 
 # GRPO step split into phases: bare TRL vs the recipe vs the recipe with the frozen-vision cache (docs/bench.md)
 bench: install
-	$(PY) benchmarks/bench_grpo.py
+	$(PY) -m benchmarks.bench_grpo
 
 # GRPO on a random-weight Qwen2-VL-2B-sized model on one GPU: step time, tokens/s, MFU, HF vs vLLM (docs/bench_gpu.md)
 bench-gpu: install
-	$(PY) benchmarks/bench_gpu.py $(ARGS)
+	$(PY) -m benchmarks.bench_gpu $(ARGS)
 
 bench-eval: install
-	$(PY) benchmarks/bench_eval.py
+	$(PY) -m benchmarks.bench_eval

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
 
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from core.datasets import load_split
+from core.families import load_model
+from core.prompts import R1_SYSTEM_PROMPT, to_prompt_rows
+from core.tiny import build
+from data_prep.__main__ import main as data_prep
+from eval.generate import HFGenerator
 
-from data_prep.__main__ import main as data_prep  # noqa: E402
-from eval.generate import HFGenerator  # noqa: E402
-from recipes.common.config import R1_SYSTEM_PROMPT  # noqa: E402
-from recipes.common.data import load_split, to_prompt_rows  # noqa: E402
-from recipes.common.families import load_model  # noqa: E402
-from recipes.common.tiny import build  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PROMPTS, N, TOKENS = 16, 8, 32
 

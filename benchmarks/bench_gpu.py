@@ -2,7 +2,7 @@
 one GPU: step time split into phases, tokens/s, MFU and peak GPU memory, with HF generation and with vLLM
 (colocate) generation. Each configuration runs in its own process.
 
-    python benchmarks/bench_gpu.py [--size qwen2_vl_2b] [--steps 6] [--warmup 2] [--vllm auto|on|off]
+    python -m benchmarks.bench_gpu [--size qwen2_vl_2b] [--steps 6] [--warmup 2] [--vllm auto|on|off]
                                    [--peak-tflops X] [--out docs]
 
 MFU = model FLOPs / (step time x the GPU's dense bf16 peak). Model FLOPs count what the algorithm needs: each
@@ -23,8 +23,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from benchmarks.timing import PhaseTimes, run_child  # noqa: E402
+from benchmarks.timing import PhaseTimes, run_child
 
 G, PROMPTS, COMPLETION = 8, 4, 256
 PHASES = ("generation", "scoring", "log-probs", "train fwd+bwd")
@@ -48,7 +47,7 @@ def step_flops(llm_params: int, vision_params: int, tokens: int, image_patches: 
 def parameter_counts(model, family) -> tuple[int, int]:
     """(language-model FLOP-bearing parameters, vision-tower parameters). The input embedding is a lookup, not a
     matmul; the output head is a matmul even when it shares the embedding's weights."""
-    from recipes.common.families import parts
+    from core.families import parts
 
     p = parts(model, family)
     total = sum(x.numel() for x in model.parameters())  # shared (tied) tensors counted once
@@ -63,8 +62,8 @@ def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: st
     import torch
     from trl import GRPOConfig, GRPOTrainer, ModelConfig
 
-    from recipes.common.config import RecipeArguments
-    from recipes.common.families import family_of
+    from core.families import family_of
+    from recipes.common.config import RecipeArguments, RLArguments
     from recipes.common.launch import build_trainer
 
     gpu = torch.cuda.is_available()
@@ -73,9 +72,9 @@ def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: st
                       max_completion_length=COMPLETION if gpu else 8, max_steps=steps, logging_steps=1,
                       report_to="none", bf16=gpu, use_cpu=not gpu, gradient_checkpointing=gpu, save_strategy="no",
                       seed=0, use_vllm=config == "vllm", vllm_mode="colocate", vllm_gpu_memory_utilization=0.3)
-    recipe = RecipeArguments(dataset=data, reward_funcs=["format"], system_prompt="")
+    recipe, rl = RecipeArguments(dataset_name=data, system_prompt=""), RLArguments(reward_funcs=["format"])
     model_args = ModelConfig(model_name_or_path=model_dir, dtype="bfloat16" if gpu else "float32")
-    trainer = build_trainer(GRPOTrainer, recipe, args, model_args)
+    trainer = build_trainer(GRPOTrainer, recipe, rl, args, model_args)
     counts = []
     inner = trainer._generate_and_score_completions
 
@@ -144,8 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     if argv[:1] == ["--one"]:
         print("RESULT " + json.dumps(one(*argv[1:8])))
         return
+    from core.tiny import SIZES, build
     from data_prep.__main__ import main as data_prep
-    from recipes.common.tiny import SIZES, build
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="qwen2_vl_2b", choices=sorted(SIZES))
@@ -169,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     for config in ("hf", "vllm"):
         if config not in skipped:
             print(f"{config} generation ...", file=sys.stderr, flush=True)
-            results[config] = run_child(__file__, [config, model, data, os.path.join(work, config), str(args.steps),
+            results[config] = run_child(__spec__.name, [config, model, data, os.path.join(work, config), str(args.steps),
                                                    str(args.warmup), str(args.peak_tflops or "")], cwd=ROOT)
     first = next(iter(results.values()))
     report = {"setup": {"model": f"Qwen2-VL, size {args.size}", "device": first["device"], "prompts": PROMPTS,

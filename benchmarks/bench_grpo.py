@@ -17,8 +17,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-from benchmarks.timing import PhaseTimes, run_child  # noqa: E402
+from benchmarks.timing import PhaseTimes, run_child
 
 SIDE, G, PROMPTS, STEPS, WARMUP = 448, 8, 2, 5, 1
 ROUNDS = 2  # the configurations run interleaved (A B C A B C): process-to-process noise is about +-10 %
@@ -30,9 +29,10 @@ def one(config: str, model_dir: str, data: str, out: str) -> dict:
     """Run STEPS GRPO steps in this process; per-step phase times after WARMUP, and peak RSS."""
     from trl import GRPOConfig, GRPOTrainer, ModelConfig
 
-    from recipes.common.config import RecipeArguments, reward_functions
-    from recipes.common.data import load_split, to_prompt_rows
-    from recipes.common.families import load_model, set_pixel_range, set_trainable
+    from core.datasets import load_split
+    from core.families import load_model, set_pixel_range, set_trainable
+    from core.prompts import to_prompt_rows
+    from recipes.common.config import RecipeArguments, RLArguments, reward_functions
     from recipes.common.launch import build_trainer
 
     args = GRPOConfig(output_dir=out, num_generations=G, per_device_train_batch_size=G * PROMPTS, beta=0.04,
@@ -42,13 +42,14 @@ def one(config: str, model_dir: str, data: str, out: str) -> dict:
         model, processor, family = load_model(model_dir, dtype="float32")
         set_pixel_range(processor, None, SIDE * SIDE)
         set_trainable(model, family)
-        rows, _ = to_prompt_rows(load_split(data, "train"), family, processor, None, "{problem}", 1 << 30)
+        rows, _ = to_prompt_rows(load_split(data, "train"), family, processor, None, "{problem}", None)
         trainer = GRPOTrainer(model=model, processing_class=processor, reward_funcs=reward_functions(["format"]),
                               args=args, train_dataset=rows)
     else:
-        recipe = RecipeArguments(dataset=data, reward_funcs=["format"], system_prompt="", max_pixels=SIDE * SIDE,
-                                 vision_cache=config.endswith("cache"))
-        trainer = build_trainer(GRPOTrainer, recipe, args, ModelConfig(model_name_or_path=model_dir, dtype="float32"))
+        recipe = RecipeArguments(dataset_name=data, system_prompt="", max_pixels=SIDE * SIDE)
+        rl = RLArguments(reward_funcs=["format"], vision_cache=config.endswith("cache"))
+        trainer = build_trainer(GRPOTrainer, recipe, rl, args,
+                                ModelConfig(model_name_or_path=model_dir, dtype="float32"))
     times = PhaseTimes(trainer)
     trainer.train()
     steps = times.steps[WARMUP:]
@@ -60,8 +61,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--one":
         print("RESULT " + json.dumps(one(*sys.argv[2:6])))
         return
+    from core.tiny import build
     from data_prep.__main__ import main as data_prep
-    from recipes.common.tiny import build
 
     work = tempfile.mkdtemp()
     model = build("qwen2_vl", os.path.join(work, "tiny"), seed=0, size="vision_heavy")
@@ -72,7 +73,7 @@ def main() -> None:
     for round_ in range(ROUNDS):
         for config in CONFIGS:
             print(f"round {round_ + 1}/{ROUNDS}: {config} ...", file=sys.stderr, flush=True)
-            runs[config].append(run_child(__file__, [config, model, data, os.path.join(work, f"{config}-{round_}")],
+            runs[config].append(run_child(__spec__.name, [config, model, data, os.path.join(work, f"{config}-{round_}")],
                                           cwd=ROOT))
     results = {c: {k: statistics.fmean(r[k] for r in rs) for k in rs[0]} | {"step_per_round": [r["step"] for r in rs]}
                for c, rs in runs.items()}

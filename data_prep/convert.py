@@ -6,13 +6,15 @@ from collections import Counter
 
 from tqdm import tqdm
 
+from core.errors import UserError
+from core.images import decode_image
+from core.schema import SchemaError
 from data_prep.answers import Drop
 from data_prep.reader import ImageRoots, RawSplit
-from data_prep.schema import SchemaError
 from data_prep.sources import Source
 
 
-class StrictError(ValueError):
+class StrictError(UserError):
     """--strict: the first unusable row stops the run."""
 
 
@@ -68,8 +70,6 @@ def convert_split(name: str, source: Source, split: str, raw: RawSplit, roots: I
 
 def _decode(roots: ImageRoots, ref, base):
     try:
-        image = roots.open(ref, base)
-        image.load()
-        return image.convert("RGB")
+        return decode_image(roots.open(ref, base))
     except Exception:
         raise Drop("image does not decode") from None

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datasets import Dataset, DatasetDict, Image, Sequence, load_dataset, load_from_disk
 from PIL import Image as PILImage
 
+from core.errors import UserError
+
 FORMATS = {".parquet": "parquet", ".arrow": "arrow", ".jsonl": "json", ".json": "json"}
 SPLIT_WORDS = (("testmini", "testmini"), ("test", "test"), ("validation", "validation"), ("val", "validation"),
                ("dev", "validation"), ("train", "train"))
 
 
-class InputError(ValueError):
+class InputError(UserError):
     """An input that cannot be read; the message says what to pass instead."""
 
 

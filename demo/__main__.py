@@ -13,9 +13,9 @@ import os
 import sys
 import time
 
+from core.cli import run
 from demo.pipeline import DemoConfig, DemoError, run_seed
 from demo.report import markdown_table, write
-from recipes.common.cli import run
 
 QUICK = DemoConfig(sft_steps=8, rl_steps=2, save_every=1, prompts_per_step=2, generations=4, max_new_tokens=16,
                    sizes=dataclasses.replace(DemoConfig().sizes, prompts=16, teacher=32, test=8, test_ood=8))

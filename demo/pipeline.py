@@ -13,18 +13,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from core.errors import UserError
+from core.tiny import build as build_tiny
 from demo import task
 from eval.harness import Candidate, checkpoints, evaluate_run
 from eval.settings import Setting
-from recipes.common.data import DataError
-from recipes.common.tiny import build as build_tiny
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETTINGS = (Setting("pass1_t001", 1, 1, 0.01, 0.001), Setting("pass1_t06", 1, 1, 0.6, 1.0))
 MODELS = ("sft", "sft_more", "grpo", "dapo")
 
 
-class DemoError(DataError):
+class DemoError(UserError):
     """A stage failed; the message names its log."""
 
 
@@ -53,7 +53,7 @@ class DemoConfig:
                 "--save_strategy", "steps", "--save_steps", str(self.save_every), "--save_total_limit", "100"]
 
     def sft(self, steps: int) -> list[str]:
-        return ["--train_split", "teacher", "--per_device_train_batch_size", str(self.prompts_per_step),
+        return ["--dataset_train_split", "teacher", "--per_device_train_batch_size", str(self.prompts_per_step),
                 "--gradient_accumulation_steps", "1", "--learning_rate", str(self.sft_lr), "--max_steps", str(steps),
                 "--warmup_steps", "0.05", "--save_strategy", "steps", "--save_steps", str(steps)]
 
@@ -66,7 +66,7 @@ def run_seed(out: str, seed: int, cfg: DemoConfig, log=print, models: tuple[str,
            lambda: build_tiny("qwen2_vl", model_dir, seed=seed, size="demo"))
     _stage(log, "synthetic counting task", os.path.join(data_dir, "summary.json"),
            lambda: task.build(data_dir, seed, cfg.sizes))
-    common = ["--dataset", data_dir, *cfg.common(seed)]
+    common = ["--dataset_name", data_dir, *cfg.common(seed)]
     sft = ["--model_name_or_path", os.path.join(out, "sft")]
     overlong = f"soft_overlong:max_completion_len={cfg.max_new_tokens},soft_punish_cache={cfg.max_new_tokens // 4}"
     dapo_rewards = ["--reward_funcs", "accuracy:negative=true", "format", overlong]
@@ -87,7 +87,7 @@ def evaluate(out: str, data_dir: str, cfg: DemoConfig, log, models: tuple[str, .
     """Final models on every split and setting; RL checkpoints on test at t=0.01 for the accuracy curves."""
     started = time.time()
     common = dict(dataset=data_dir, prompt_args={"system_prompt": None, "question_template": "{problem}",
-                                                 "max_prompt_length": 1 << 30},
+                                                 "max_prompt_length": None},
                   max_new_tokens=cfg.max_new_tokens, batch_size=50)
     rl = [m for m in models if m in ("grpo", "dapo")]
     results = {name: evaluate_run([Candidate("final", os.path.join(out, name), 0, 0.0)], splits=["test", "test_ood"],

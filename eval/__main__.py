@@ -13,12 +13,12 @@ import sys
 
 import yaml
 
+from core.cli import run
+from core.datasets import DataError, load_split
+from core.prompts import R1_SYSTEM_PROMPT
 from eval.harness import Candidate, EvalError, checkpoints, evaluate_run
 from eval.report import write_report
 from eval.settings import MAYE, parse_setting
-from recipes.common.cli import run
-from recipes.common.config import RecipeArguments
-from recipes.common.data import DataError, load_split
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,8 +58,7 @@ def from_recipe(args) -> tuple[dict, dict]:
 
 def main(argv=None) -> None:
     args = parse(argv)
-    prompt = {"system_prompt": RecipeArguments.system_prompt, "question_template": "{problem}",
-              "max_prompt_length": 1 << 30}
+    prompt = {"system_prompt": R1_SYSTEM_PROMPT, "question_template": "{problem}", "max_prompt_length": None}
     if args.recipe:
         prompt.update(from_recipe(args)[0])
     if args.system_prompt is not None:

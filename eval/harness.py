@@ -9,14 +9,16 @@ from dataclasses import dataclass
 
 from transformers import set_seed
 
+from core.datasets import load_split
+from core.errors import UserError
+from core.families import load_model
+from core.prompts import to_prompt_rows
 from eval.generate import HFGenerator, VLLMGenerator
 from eval.run import evaluate_split
 from eval.settings import Setting
-from recipes.common.data import DataError, load_split, to_prompt_rows
-from recipes.common.families import load_model
 
 
-class EvalError(DataError):
+class EvalError(UserError):
     """Nothing to evaluate or nothing to evaluate with; the message says what to do."""
 
 

@@ -7,7 +7,8 @@ import os
 
 from tqdm import tqdm
 
-from eval.metrics import pass_at_k, reflection_metrics
+from core.reflection import reflection_metrics
+from eval.metrics import pass_at_k
 from eval.settings import Setting
 from rewards import get_accuracy_reward
 from rewards.extract import extract_answer

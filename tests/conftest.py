@@ -12,7 +12,7 @@ FAMILIES = ["qwen2_vl", "qwen2_5_vl", "llava", "internvl"]
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory):
-    from recipes.common.tiny import build
+    from core.tiny import build
 
     root = tmp_path_factory.mktemp("tiny")
     return {family: build(family, str(root / family), seed=0) for family in FAMILIES}
@@ -31,7 +31,7 @@ def angles_dataset(tmp_path_factory):
 def pairs_dataset(tmp_path_factory, tiny_models, angles_dataset):
     """Preference pairs sampled from the tiny Qwen2-VL; 'right' is an even-length response (a random model's
     answers are never right, so the accuracy reward would give no pair)."""
-    from data_prep.pairs import main
+    from recipes.dpo_geo.pairs import main
 
     out = str(tmp_path_factory.mktemp("data") / "pairs")
     main(["--model", tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--k", "4", "--max-new-tokens", "8",

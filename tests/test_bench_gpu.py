@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from benchmarks.bench_gpu import main, parameter_counts, peak_tflops, step_flops
-from recipes.common.families import get_family, load_model
+from core.families import get_family, load_model
 
 
 def test_step_flops_by_hand():
@@ -26,7 +26,7 @@ def test_parameter_counts_leave_out_vision_and_the_embedding_lookup(tiny_models)
 def test_real_size_architecture_is_qwen2_vl_2b():
     from transformers import Qwen2VLForConditionalGeneration
 
-    from recipes.common import tiny
+    from core import tiny
 
     config, _, _ = tiny._qwen("qwen2_vl", tiny.SIZES["qwen2_vl_2b"], 0)
     with torch.device("meta"):

@@ -6,8 +6,8 @@ import pytest
 import torch
 from trl import GRPOConfig, GRPOTrainer
 
+from core.families import load_model
 from recipes.common.dynamic_sampling import Rollouts, group_rows, groups_to_train, informative_groups
-from recipes.common.families import load_model
 from recipes.dapo_qwen2vl.trainer import DAPOConfig, DAPOTrainer
 from tests.helpers import _category
 from tests.trainers import make_trainer

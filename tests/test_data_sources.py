@@ -103,7 +103,7 @@ def test_choices_block_parsing():
 
 
 def test_recipes_name_datasets_by_source(tmp_path, monkeypatch):
-    from recipes.common.data import DataError, load_split
+    from core.datasets import DataError, load_split
 
     monkeypatch.setenv("VLM_RL_DATA", str(tmp_path / "data"))
     with pytest.raises(DataError, match="python -m data_prep ai2d --input"):

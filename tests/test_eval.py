@@ -6,9 +6,10 @@ import shutil
 
 import pytest
 
+from core.reflection import reflection_metrics
 from eval.__main__ import main as eval_main
 from eval.harness import EvalError
-from eval.metrics import pass_at_k, reflection_metrics
+from eval.metrics import pass_at_k
 from eval.run import score
 from eval.settings import MAYE, parse_setting
 from rewards import get_accuracy_reward
@@ -28,25 +29,30 @@ def test_pass_at_k_rejects_impossible_counts():
         pass_at_k(4, 1, 5)
 
 
-def test_reflection_metrics_by_hand():
-    texts = ["Wait, let me re-check. 5", "The answer is 3", "Let me VERIFY: yet another way", "rethinking is no word"]
-    correct = [True, False, True, True]
+def test_reflection_metrics_follow_maye_substring_rule_by_hand():
+    # MAYE's code (GAIR-NLP/MAYE recipes/full_ppo_vllm_distributed.py, log_reflection_analysis): a text reflects
+    # when any word is a substring of the lower-cased text; a word's count is text.count(word).
+    texts = ["Wait, let me re-check. 5", "The answer is 3", "Let me VERIFY: yet another way", "rethinking is no word",
+             "awaited", "Yeti"]
+    correct = [True, False, True, True, False, False]
     m = reflection_metrics(texts, correct)
-    assert {w: n for w, n in m["word_counts"].items() if n} == {"wait": 1, "re-check": 1, "verify": 1, "yet": 1}
-    assert m["reflection_ratio"] == 0.5                          # texts 0 and 2
-    assert m["reflection_ratio_in_correct_answers"] == pytest.approx(2 / 3)
-    assert m["reflection_ratio_in_incorrect_answers"] == 0.0
-    assert m["correct_ratio_in_reflection_texts"] == 1.0
-    assert m["correct_ratio_in_no_reflection_texts"] == 0.5
+    assert {w: n for w, n in m["word_counts"].items() if n} == {
+        "wait": 2, "re-check": 1, "verify": 1, "yet": 2, "rethink": 1}
+    assert m["reflection_ratio"] == pytest.approx(5 / 6)        # all but "The answer is 3"
+    assert m["reflection_ratio_in_correct_answers"] == 1.0
+    assert m["reflection_ratio_in_incorrect_answers"] == pytest.approx(2 / 3)
+    assert m["correct_ratio_in_reflection_texts"] == pytest.approx(3 / 5)
+    assert m["correct_ratio_in_no_reflection_texts"] == 0.0
 
 
-def test_reflection_phrases_and_word_boundaries():
-    m = reflection_metrics(["Let me check again and think again; try again. Rethink, reevaluation.", "awaited"],
-                           [False, False])
+def test_reflection_whole_word_mode_is_stricter():
+    texts = ["Let me check again and think again; try again. Rethink, reevaluation.", "awaited", "Yeti", "rethinking"]
+    m = reflection_metrics(texts, [False] * 4, whole_words=True)
     counts = m["word_counts"]
     assert counts["check again"] == counts["think again"] == counts["try again"] == 1
-    assert counts["rethink"] == 1 and counts["reevaluation"] == 1 and counts["wait"] == 0
-    assert m["reflection_ratio"] == 0.5 and m["correct_ratio_in_reflection_texts"] == 0.0
+    assert counts["rethink"] == 1 and counts["reevaluation"] == 1 and counts["wait"] == 0 and counts["yet"] == 0
+    assert m["reflection_ratio"] == 0.25
+    assert reflection_metrics(texts, [False] * 4)["reflection_ratio"] == 1.0  # MAYE's rule: all four
 
 
 def test_settings():

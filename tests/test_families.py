@@ -7,9 +7,8 @@ import torch
 from PIL import Image
 from trl.data_utils import prepare_multimodal_messages
 
-from recipes.common.families import (
+from core.families import (
     FamilyError,
-    build_prompt,
     family_of,
     get_family,
     load_model,
@@ -17,6 +16,7 @@ from recipes.common.families import (
     set_pixel_range,
     set_trainable,
 )
+from core.prompts import build_prompt
 from tests.conftest import FAMILIES
 
 
@@ -28,7 +28,7 @@ def test_unknown_model_type_is_one_line_listing_families():
 
 
 def test_missing_local_path_is_one_line_with_the_fix(tmp_path):
-    with pytest.raises(FamilyError, match="does not exist.*recipes.common.tiny"):
+    with pytest.raises(FamilyError, match="does not exist.*core.tiny"):
         family_of(str(tmp_path / "nope"))
 
 

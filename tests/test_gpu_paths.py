@@ -24,7 +24,7 @@ def test_vllm_colocate_rollouts_train(recipe, tiny_models, angles_dataset, tmp_p
     out = str(tmp_path / "out")
     cfg = small_config(recipe, tmp_path / "c.yaml", use_vllm=True, vllm_mode="colocate",
                        vllm_gpu_memory_utilization=0.2, vllm_max_model_length=1024, **GPU)
-    result = launch(recipe, "--config", cfg, "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset",
+    result = launch(recipe, "--config", cfg, "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name",
                     angles_dataset, "--output_dir", out)
     assert result.returncode == 0, result.stderr[-3000:]
     logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
@@ -44,7 +44,7 @@ def test_vllm_eval_backend_scores_every_prompt(tiny_models, angles_dataset, tmp_
 def test_qlora_trains_adapters_on_a_4bit_language_model(tiny_models, angles_dataset, tmp_path):
     out = str(tmp_path / "out")
     result = launch("grpo_geo", "--config", small_config("grpo_geo", tmp_path / "c.yaml", **GPU),
-                    "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name", angles_dataset, "--output_dir", out,
                     "--use_peft", "true", "--load_in_4bit", "true", "--lora_r", "4", "--lora_alpha", "8")
     assert result.returncode == 0, result.stderr[-3000:]
     from safetensors.torch import load_file

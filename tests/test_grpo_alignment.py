@@ -3,9 +3,9 @@
 from datasets import Dataset
 from trl import GRPOConfig, GRPOTrainer
 
+from core.families import load_model
+from core.prompts import to_prompt_rows
 from data_prep.synthetic import generate
-from recipes.common.data import to_prompt_rows
-from recipes.common.families import load_model
 
 
 def test_reward_kwargs_align_with_completions_when_batch_exceeds_group(tiny_models, tmp_path):

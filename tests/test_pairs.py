@@ -8,8 +8,8 @@ import random
 import pytest
 from datasets import Value, load_from_disk
 
-from data_prep.pairs import main as pairs_main
-from data_prep.pairs import pick_pair
+from recipes.dpo_geo.pairs import main as pairs_main
+from recipes.dpo_geo.pairs import pick_pair
 from tests.source_fixtures import BROKEN, image_cell, parquet
 
 

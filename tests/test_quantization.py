@@ -6,7 +6,7 @@ import torch
 from transformers.quantizers.quantizers_utils import should_convert_module
 from trl import ModelConfig
 
-from recipes.common.families import FamilyError, check_quantization, get_family, load_model, quantization_config
+from core.families import FamilyError, check_quantization, get_family, load_model, quantization_config
 from tests.conftest import FAMILIES
 from tests.test_recipe_runs import launch
 
@@ -38,7 +38,7 @@ def test_4bit_without_lora_is_refused():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU refusal; a GPU run is tests/test_gpu_paths.py")
 def test_4bit_on_cpu_is_one_line_before_loading(tiny_models, angles_dataset, tmp_path):
-    result = launch("grpo_geo", "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", angles_dataset,
+    result = launch("grpo_geo", "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name", angles_dataset,
                     "--max_steps", "1", "--output_dir", str(tmp_path), "--use_peft", "true", "--load_in_4bit", "true")
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]

@@ -10,7 +10,8 @@ import torch
 import yaml
 from PIL import Image
 
-from recipes.common.families import build_prompt, get_family, load_model
+from core.families import get_family, load_model
+from core.prompts import build_prompt
 from tests.conftest import FAMILIES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,7 +63,7 @@ def test_two_steps_train_save_and_reload(tiny_models, angles_dataset, tmp_path, 
     out = str(tmp_path / "out")
     dataset = request.getfixturevalue("pairs_dataset") if recipe == "dpo_geo" else angles_dataset
     result = launch(recipe, "--config", small_config(recipe, tmp_path / "c.yaml"), "--model_name_or_path",
-                    tiny_models[family], "--dataset", dataset, "--output_dir", out)
+                    tiny_models[family], "--dataset_name", dataset, "--output_dir", out)
     assert result.returncode == 0, result.stderr[-3000:]
     assert os.path.isdir(os.path.join(out, "checkpoint-2"))
     if recipe == "ppo_geo":  # the critic is checkpointed with the policy, for resuming
@@ -88,7 +89,7 @@ def test_two_steps_train_save_and_reload(tiny_models, angles_dataset, tmp_path, 
 def test_grpo_recipe_takes_trl_loss_types(tiny_models, angles_dataset, tmp_path, loss_type, scale_rewards):
     out = str(tmp_path / "out")
     result = launch("grpo_geo", "--config", small_config("grpo_geo", tmp_path / "c.yaml"), "--model_name_or_path",
-                    tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    tiny_models["qwen2_vl"], "--dataset_name", angles_dataset, "--output_dir", out,
                     "--loss_type", loss_type, "--scale_rewards", scale_rewards)
     assert result.returncode == 0, result.stderr[-3000:]
     state = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))
@@ -103,7 +104,7 @@ def test_dapo_two_processes_where_one_never_fills(tiny_models, angles_dataset, t
                        reward_funcs=["tests.helpers.rank_dependent_reward"], reward_weights=[1.0],
                        dynamic_sampling_reward="rank_dependent_reward", per_device_train_batch_size=2)
     result = launch("dapo_qwen2vl", "--config", cfg, "--model_name_or_path", tiny_models["qwen2_vl"],
-                    "--dataset", angles_dataset, "--output_dir", out, processes=2)
+                    "--dataset_name", angles_dataset, "--output_dir", out, processes=2)
     assert result.returncode == 0, result.stderr[-3000:]
     logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
     steps = [h for h in logs if "dynamic_sampling/generation_rounds" in h]
@@ -116,7 +117,7 @@ def test_dapo_two_processes_where_one_never_fills(tiny_models, angles_dataset, t
 def test_two_process_ddp_over_gloo_ends_with_identical_replicas(tiny_models, angles_dataset, tmp_path, recipe):
     out = str(tmp_path / "out")
     result = launch(recipe, "--config", small_config(recipe, tmp_path / "c.yaml", per_device_train_batch_size=2),
-                    "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name", angles_dataset, "--output_dir", out,
                     processes=2)
     assert result.returncode == 0, result.stderr[-3000:]
     logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
@@ -130,7 +131,7 @@ def test_two_process_ddp_over_gloo_ends_with_identical_replicas(tiny_models, ang
 def test_lora_run_saves_an_adapter_on_the_language_model_only(tiny_models, angles_dataset, tmp_path):
     out = str(tmp_path / "out")
     result = launch("grpo_geo", "--config", small_config("grpo_geo", tmp_path / "c.yaml"), "--model_name_or_path",
-                    tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--output_dir", out,
+                    tiny_models["qwen2_vl"], "--dataset_name", angles_dataset, "--output_dir", out,
                     "--use_peft", "true", "--lora_r", "4", "--lora_alpha", "8")
     assert result.returncode == 0, result.stderr[-3000:]
     from safetensors.torch import load_file
@@ -141,7 +142,7 @@ def test_lora_run_saves_an_adapter_on_the_language_model_only(tiny_models, angle
 
 
 def test_bad_dataset_path_is_one_clear_line(tiny_models, tmp_path):
-    result = launch("grpo_geo", "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset", "no/such/dataset",
+    result = launch("grpo_geo", "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name", "no/such/dataset",
                     "--max_steps", "1", "--output_dir", str(tmp_path))
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]

@@ -5,8 +5,8 @@ import pytest
 from safetensors.torch import load_file
 from transformers import AutoConfig
 
-from recipes.common.families import FAMILIES, load_model
-from recipes.common.tiny import build
+from core.families import FAMILIES, load_model
+from core.tiny import build
 from tests.conftest import FAMILIES as FAMILY_NAMES
 
 
@@ -31,7 +31,7 @@ def test_same_seed_builds_identical_weights_and_tokenizer(tmp_path, tiny_models)
 
 
 def test_tiny_cli_rejects_unknown_family(tmp_path):
-    from recipes.common.tiny import main
+    from core.tiny import main
 
     with pytest.raises(SystemExit):
         main(["--family", "gpt2", "--out", str(tmp_path)])

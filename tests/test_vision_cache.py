@@ -4,13 +4,13 @@ distinct image encoded once."""
 import torch
 from trl import GRPOConfig, GRPOTrainer
 
-from recipes.common.families import load_model, set_trainable
+from core.families import load_model, set_trainable
 from recipes.common.vision_cache import FrozenVisionCache, install
 from tests.trainers import make_trainer
 
 
 def _encoded(tiny_models, angles_dataset):
-    from recipes.common.data import load_split
+    from core.datasets import load_split
 
     model, processor, family = load_model(tiny_models["qwen2_vl"])
     set_trainable(model, family)  # the default: vision tower and connector frozen

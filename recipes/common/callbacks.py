@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from transformers import TrainerCallback
 
-from eval.metrics import reflection_metrics
+from core.reflection import reflection_metrics
 
 
 class ReflectionCallback(TrainerCallback):

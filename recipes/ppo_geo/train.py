@@ -2,15 +2,21 @@
 fixed or adaptive KL in the reward, verifiable rewards on the last token, vision tower frozen.
 
     accelerate launch recipes/ppo_geo/train.py                       # the run config.yaml documents
-    accelerate launch recipes/ppo_geo/train.py --model_name_or_path DIR --dataset DIR --max_steps 2 --output_dir OUT
+    accelerate launch recipes/ppo_geo/train.py --model_name_or_path DIR --dataset_name DIR --max_steps 2 --output_dir OUT
     accelerate launch recipes/ppo_geo/train.py --kl_target 6.0       # adaptive KL coefficient
 """
 
-from recipes.common.cli import run
+from core.cli import run
 from recipes.common.launch import train_rl
-from recipes.ppo_geo.trainer import PPOConfig, PPOTrainer
+from recipes.common.local_module import import_beside
 
-CONFIG, TRAINER = PPOConfig, PPOTrainer
+trainer = import_beside(__file__, "trainer")  # a copied recipe runs its own trainer.py
+CONFIG, TRAINER = trainer.PPOConfig, trainer.PPOTrainer
+
+
+def main(argv: list[str] | None = None) -> None:
+    train_rl(__file__, TRAINER, CONFIG, argv, cached_models=lambda trainer: [trainer.critic.backbone])
+
 
 if __name__ == "__main__":
-    run(lambda: train_rl(__file__, TRAINER, CONFIG))
+    run(main)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datasets import Features, Image, Sequence, Value
 
+from core.errors import UserError
+
 # answer_type tells the reward which comparison applies; it never changes what counts as correct.
 ANSWER_TYPES = ("integer", "number", "degrees", "length", "choice", "expression", "yesno", "text")
 
@@ -22,11 +24,11 @@ FEATURES = Features(
 
 REQUIRED_COLUMNS = tuple(FEATURES)
 
-# Preference pairs for DPO (python -m data_prep.pairs): the unified row plus a preferred and a dispreferred response.
+# Preference pairs for DPO (python -m recipes.dpo_geo.pairs): the unified row plus a preferred and a dispreferred response.
 PAIR_FEATURES = Features({**FEATURES, "chosen": Value("string"), "rejected": Value("string")})
 
 
-class SchemaError(ValueError):
+class SchemaError(UserError):
     """A dataset that does not have the unified schema; the message says what is missing and how to fix it."""
 
 

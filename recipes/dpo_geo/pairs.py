@@ -1,7 +1,7 @@
 """Preference pairs for DPO, built from verifiable rewards, or read from RLAIF-V.
 
-    python -m data_prep.pairs --model PATH --dataset NAME_OR_DIR --out DIR [--split train] [--k 8]
-    python -m data_prep.pairs --rlaif-v openbmb/RLAIF-V-Dataset --out DIR      # or a local parquet / folder
+    python -m recipes.dpo_geo.pairs --model PATH --dataset NAME_OR_DIR --out DIR [--split train] [--k 8]
+    python -m recipes.dpo_geo.pairs --rlaif-v openbmb/RLAIF-V-Dataset --out DIR      # or a local parquet / folder
 
 Sampling: K responses per prompt from one generate call, scored by the training accuracy reward; a prompt gives
 one pair (chosen = a correct response, rejected = an incorrect one). Prompts with no correct or no incorrect
@@ -18,10 +18,10 @@ from collections import Counter
 
 from tqdm import tqdm
 
+from core.prompts import R1_SYSTEM_PROMPT
 from data_prep.convert import _decode
 from data_prep.reader import InputError, image_roots, read_splits
 from data_prep.writer import write
-from recipes.common.config import R1_SYSTEM_PROMPT
 
 RLAIF_V_COLUMNS = ("image", "question", "chosen", "rejected")
 
@@ -49,17 +49,18 @@ def sample_pairs(model_path: str, dataset: str, split: str, k: int, temperature:
                  batch_size: int = 8):
     from transformers import set_seed
 
+    from core.datasets import load_split
+    from core.families import load_model
+    from core.prompts import to_prompt_rows
     from eval.generate import HFGenerator
     from recipes.common.config import reward_functions
-    from recipes.common.data import load_split, to_prompt_rows
-    from recipes.common.families import load_model
 
     set_seed(seed)
     reward = reward_functions([reward_spec])[0]
     model, processor, family = load_model(model_path, dtype="auto")
     raw = load_split(dataset, split)
     raw = raw.select(range(min(limit, len(raw)))) if limit else raw
-    prompts, summary = to_prompt_rows(raw, family, processor, system_prompt, "{problem}", max_prompt_length=1 << 30)
+    prompts, summary = to_prompt_rows(raw, family, processor, system_prompt, "{problem}", max_prompt_length=None)
     generate, rng = HFGenerator(model, processor, batch_size, max_new_tokens), random.Random(seed)
     by_id = {r["id"]: r for r in raw.select_columns(["id", "problem", "source"])}
     dropped, rows = Counter(summary["dropped"]), []
@@ -109,7 +110,7 @@ def read_rlaif_v(source: str, split: str | None, limit: int | None):
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m data_prep.pairs", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m recipes.dpo_geo.pairs", description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
     p.add_argument("--model", help="sample from this model (a path or hub id)")
     p.add_argument("--dataset", help="unified-schema dataset or source name to take prompts and golds from")

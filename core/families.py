@@ -22,6 +22,8 @@ from transformers import (
     Qwen2VLForConditionalGeneration,
 )
 
+from core.errors import UserError
+
 logger = logging.getLogger(__name__)
 
 # Language-model projections only: the vision tower has layers with the same names, and MAYE-style training
@@ -68,7 +70,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 
-class FamilyError(ValueError):
+class FamilyError(UserError):
     """A model or processor that the recipes cannot train; the message says how to fix it."""
 
 
@@ -84,10 +86,11 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
 
 
-def load_config(name_or_path: str, trust_remote_code: bool = False):
-    """AutoConfig with a one-line error for missing paths and uncached hub ids."""
+def load_config(name_or_path: str, revision: str = "main"):
+    """AutoConfig with a one-line error for missing paths and uncached hub ids. Remote code never runs: every
+    supported family is transformers-native."""
     try:
-        return AutoConfig.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+        return AutoConfig.from_pretrained(name_or_path, revision=revision)
     except OSError as err:
         if os.path.isdir(name_or_path):
             hint = f"{name_or_path!r} is a directory without a model config.json"
@@ -98,20 +101,20 @@ def load_config(name_or_path: str, trust_remote_code: bool = False):
         else:
             hint = f"cannot load {name_or_path!r}: {str(err).splitlines()[0]}"
         raise FamilyError(
-            f"{hint}: build a tiny model with `python -m recipes.common.tiny --family qwen2_vl --out DIR` "
+            f"{hint}: build a tiny model with `python -m core.tiny --family qwen2_vl --out DIR` "
             "or set HF_HOME to a cache that holds it"
         ) from None
 
 
-def family_of(name_or_path: str, trust_remote_code: bool = False) -> Family:
-    return get_family(load_config(name_or_path, trust_remote_code).model_type)
+def family_of(name_or_path: str, revision: str = "main") -> Family:
+    return get_family(load_config(name_or_path, revision).model_type)
 
 
-def load_processor(name_or_path: str, trust_remote_code: bool = False) -> ProcessorMixin:
+def load_processor(name_or_path: str, revision: str = "main") -> ProcessorMixin:
     """The real multimodal processor, left-padded (TRL corrupts image context with right padding, TRL #5785)."""
     try:
         processor = AutoProcessor.from_pretrained(
-            name_or_path, padding_side="left", truncation_side="left", trust_remote_code=trust_remote_code
+            name_or_path, padding_side="left", truncation_side="left", revision=revision
         )
     except OSError as err:
         raise FamilyError(f"no processor for {name_or_path!r}: {str(err).splitlines()[0][:200]}") from None
@@ -126,14 +129,29 @@ def load_processor(name_or_path: str, trust_remote_code: bool = False) -> Proces
 
 
 def load_model(
-    name_or_path: str, dtype: str | torch.dtype = "auto", trust_remote_code: bool = False, **kwargs
+    name_or_path: str, dtype: str | torch.dtype = "auto", revision: str = "main", attn_implementation: str | None = None,
+    **kwargs,
 ) -> tuple[PreTrainedModel, ProcessorMixin, Family]:
     """Model (safetensors only) + processor + family for a local directory or hub id."""
-    family = family_of(name_or_path, trust_remote_code)
+    family = family_of(name_or_path, revision)
+    check_attn_implementation(attn_implementation)
     model = family.model_class.from_pretrained(
-        name_or_path, dtype=dtype, use_safetensors=True, trust_remote_code=trust_remote_code, **kwargs
+        name_or_path, dtype=dtype, use_safetensors=True, revision=revision, attn_implementation=attn_implementation,
+        **kwargs,
     )
-    return model, load_processor(name_or_path, trust_remote_code), family
+    return model, load_processor(name_or_path, revision), family
+
+
+def check_attn_implementation(name: str | None) -> None:
+    """One line before any weights load: transformers' registry of attention kernels (plus 'eager', and hub
+    kernels named 'org/repo', which transformers fetches itself)."""
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+
+    known = ["eager", *ALL_ATTENTION_FUNCTIONS.valid_keys()]
+    if name is None or name in known or "/" in name:
+        return
+    raise FamilyError(f"unknown attn_implementation {name!r}: use one of {', '.join(known)} "
+                      "(or a hub kernel 'org/repo')")
 
 
 def _submodule(model: torch.nn.Module, path: str) -> torch.nn.Module:
@@ -173,31 +191,15 @@ def set_trainable(
     }
 
 
-def build_prompt(family: Family, problem: str, system_prompt: str | None = None) -> list[dict]:
-    """A conversational prompt; TRL puts the row's `images` in front of the user text."""
-    if system_prompt and not family.supports_system_role:
-        # LLaVA-1.5's template drops system turns, so the instruction would silently vanish.
-        return [{"role": "user", "content": f"{system_prompt}\n\n{problem}"}]
-    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
-    return [*messages, {"role": "user", "content": problem}]
-
-
 def lora_config(model_args, family: Family):
-    """peft LoraConfig from TRL's ModelConfig flags; targets the language model only unless told otherwise."""
-    if not model_args.use_peft:
-        return None
-    from peft import LoraConfig
+    """TRL's LoraConfig from the ModelConfig flags; with no lora_target_modules/parameters it targets the language
+    model's projections only (MAYE-style), since peft's default would also adapt the vision tower's."""
+    from trl import get_peft_config
 
-    return LoraConfig(
-        r=model_args.lora_r,
-        lora_alpha=model_args.lora_alpha,
-        lora_dropout=model_args.lora_dropout,
-        target_modules=model_args.lora_target_modules or family.lora_target_modules,
-        modules_to_save=model_args.lora_modules_to_save,
-        use_rslora=model_args.use_rslora,
-        use_dora=model_args.use_dora,
-        task_type="CAUSAL_LM",
-    )
+    config = get_peft_config(model_args)
+    if config is not None and not model_args.lora_target_modules and not model_args.lora_target_parameters:
+        config.target_modules = family.lora_target_modules
+    return config
 
 
 def quantization_config(model_args, family: Family):
