@@ -41,12 +41,43 @@ YESNO = [("yes", "Yes", 1), ("Yes.", "yes", 1), ("no", "No", 1), ("NO", "no", 1)
 TEXT = [("red", "Red", 1), ("Red.", "red", 1), ("red circle", "red", 0), ("redish", "red", 0), ("blue", "red", 0),
         ("cube", "cube", 1), ("Cylinder", "cylinder", 1), ("the cube", "cube", 0), ("cubes", "cube", 0)]
 
+# Golds as public files write them (R1-V's GeoQA test, MathVerse, NuminaMath) and answers as models write them.
+REAL_GOLDS = [
+    # units in any script, glued or spaced, after a number, a root or π (R1-V GeoQA test golds)
+    ("9", "9米", 1), ("9 m", "9米", 1), ("9 meters", "9米", 1), ("9 cm", "9米", 0), ("8", "9米", 0),
+    ("3.6", "3.6秒", 1), ("40", "40海里", 1), ("16\\pi", "16π平方米", 1), ("16\\pi m^2", "16π平方米", 1),
+    ("4\\pi", "4πcm", 1), ("4\\pi cm", "4πcm", 1), ("4\\pi m", "4πcm", 0), ("50\\pi", "50πm^{2}", 1),
+    ("\\pi", "π", 1), ("3.14", "π", 0), ("4\\sqrt{3}", "4√{3}cm²", 1), ("4\\sqrt{2}", "4√{3}cm²", 0),
+    ("2\\sqrt{3}", "2√{3}", 1), ("2√{3}", "2√{3}", 1), ("\\sqrt{12}", "2√{3}", 1), ("2\\sqrt{2}", "2√{3}", 0),
+    ("\\frac{\\sqrt{3}}{2}", "\\frac{√{3}}{2}", 1), ("\\sqrt{3}+1", "(√{3}+1)小时", 1), ("5", "5cm^2^", 1),
+    ("\\frac{1}{2}", "\\frac{1}{2}cm²", 1), ("2", "2x", 0),
+    # MathVerse free-form golds: a label, '$', LaTeX units
+    ("113.1", "Area $=113.1 \\mathrm{~cm}^{2}$", 1), ("113.1 cm^2", "Area $=113.1 \\mathrm{~cm}^{2}$", 1),
+    ("113.1 m^2", "Area $=113.1 \\mathrm{~cm}^{2}$", 0), ("(20,10)", "Center $=(20,10)$", 1),
+    ("(10,20)", "Center $=(20,10)$", 0), ("15", "$h=15$", 1), ("9\\pi", "Area $=9 \\pi \\mathrm{cm}^{2}$", 1),
+    ("452.389", "Volume $=452.389$ cubic units", 1), ("8128.5", "Surface Area $=8128.50$ units $^{2}$", 1),
+    ("\\frac{7}{4}", "=\\frac{7}{4}", 1), ("35°", "35掳", 1),
+    # several boxes are one answer, compared whole: never credit a subset
+    ("\\boxed{2}, \\boxed{3}", "\\boxed{2}, \\boxed{3}", 1), ("2, 3", "\\boxed{2}, \\boxed{3}", 1),
+    ("3, 2", "\\boxed{2}, \\boxed{3}", 1), ("3", "\\boxed{2}, \\boxed{3}", 0), ("2", "\\boxed{2}, \\boxed{3}", 0),
+    ("2, 3, 4", "\\boxed{2}, \\boxed{3}", 0), ("\\boxed{2} and \\boxed{3}", "\\boxed{2} and \\boxed{3}", 1),
+    # option letters wrapped in LaTeX
+    ("\\boxed{\\text{A}}", "A", 1), ("\\text{(C)}", "C", 1), ("\\mathrm{E}", "E", 1), ("\\textbf{A}", "A", 1),
+    ("$\\text{B}$", "B", 1), ("\\textbf{B}", "A", 0),
+    # percent, with or without LaTeX's backslash, on either side: x% is x or x/100 (math-verify's reading)
+    ("20%", "20\\%", 1), ("20\\%", "20%", 1), ("20", "20%", 1), ("0.2", "20\\%", 1), ("20\\%", "0.2", 1),
+    ("2%", "20%", 0), ("0.02", "20%", 0),
+    # degrees spelled out
+    ("60\\text{ degrees}", "60°", 1), ("60\\textdegree", "60°", 1), ("60 degrees", "60°", 1),
+    ("61\\textdegree", "60°", 0),
+]
+
 CASES = (
     [(A.format(p), g, None, 1.0) for g, ps in NUMERIC_EQUIVALENTS.items() for p in ps]
     + [(A.format(p), g, None, 0.0) for g, ps in NUMERIC_WRONG.items() for p in ps]
     + [(A.format(p), "B", CHOICES, 1.0) for p in CHOICE_RIGHT]
     + [(A.format(p), "B", CHOICES, 0.0) for p in CHOICE_WRONG]
-    + [(A.format(p), g, None, float(e)) for p, g, e in YESNO + TEXT]
+    + [(A.format(p), g, None, float(e)) for p, g, e in YESNO + TEXT + REAL_GOLDS]
     + [
         # gold wrapped as the datasets ship it
         (A.format("145°"), "<answer> 145° </answer>", None, 1.0),
