@@ -29,9 +29,17 @@ def check(pred: str, gold: str) -> bool | None:
     return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
 
 
+def warm() -> None:
+    """Pay math-verify's first-use costs (lazy imports, grammar set-up: 0.1-0.6 s) outside any check's budget."""
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    for pred, gold in (("\\frac{\\sqrt{3}}{2}", "x^2+1"), ("\\{1, 2\\}", "2\\pi"), ("0.5", "50\\%")):
+        check(pred, gold)
+
+
 def serve(conn) -> None:
     # The pool kills an overrunning worker, so math-verify's own (signal-based) timeouts stay off.
-    logging.getLogger("math_verify").setLevel(logging.ERROR)
+    warm()
+    conn.send("ready")
     while True:
         try:
             pred, gold = conn.recv()
