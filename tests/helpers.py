@@ -48,3 +48,8 @@ def rank_dependent_reward(completions, **kwargs) -> list[float]:
 def first_group_only_reward(completions, **kwargs) -> list[float]:
     """Only the first group of each batch is informative (right, wrong, wrong, ...)."""
     return [float(i == 0) for i in range(len(completions))]
+
+
+def every_other_unscorable_reward(completions, **kwargs) -> list[float | None]:
+    """None (a gold the verifier cannot read) on even rows, the text length on odd rows."""
+    return [None if i % 2 == 0 else v for i, v in enumerate(text_length_reward(completions))]

@@ -1,6 +1,7 @@
 """Reinforce++: returns, KL reward and whitening against hand-computed numbers; the trainer's loss on a fixed batch."""
 
 import math
+import statistics
 
 import pytest
 import torch
@@ -14,7 +15,8 @@ from recipes.common.advantages import (
     token_rewards,
     whiten,
 )
-from recipes.reinforcepp_geo.trainer import ReinforcePPConfig, ReinforcePPTrainer
+from recipes.reinforcepp_geo.trainer import WHITENING, ReinforcePPConfig, ReinforcePPTrainer
+from rewards.length import apply_no_eos_penalty
 from tests.trainers import make_trainer
 
 MASK = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0]])
@@ -94,12 +96,16 @@ def test_config_allows_one_response_per_prompt_and_checks_the_baseline(tmp_path)
                           per_device_train_batch_size=4)
 
 
-@pytest.mark.parametrize("baseline, generations", [("none", 1), ("group", 2)])
-def test_loss_on_a_fixed_batch_equals_the_reference(tiny_models, angles_dataset, tmp_path, baseline, generations):
+@pytest.mark.parametrize("baseline, generations, maye", [("none", 1, False), ("group", 2, False), ("none", 1, True)])
+def test_loss_on_a_fixed_batch_equals_the_reference(tiny_models, angles_dataset, tmp_path, baseline, generations,
+                                                    maye):
+    """maye=True: MAYE's code (whitening per process with the mean added back, maye/rlhf/loss/ppo.py's masked mean
+    over the micro-batch: TRL's bnpo) on the same batch."""
     trainer = make_trainer(ReinforcePPTrainer, ReinforcePPConfig, tiny_models["qwen2_vl"], angles_dataset, tmp_path,
                            ["tests.helpers.text_length_reward"], num_generations=generations,
-                           per_device_train_batch_size=4, beta=0.04, loss_type="grpo", advantage_baseline=baseline,
-                           no_eos_penalty=None, max_completion_length=6)
+                           per_device_train_batch_size=4, beta=0.04, loss_type="bnpo" if maye else "grpo",
+                           advantage_baseline=baseline, no_eos_penalty=None, max_completion_length=6,
+                           whitening="maye" if maye else "batch")
     trainer.model.train()
     rows = [trainer.train_dataset[i] for i in range(4 // generations) for _ in range(generations)]
     batch = trainer._generate_and_score_completions(rows)
@@ -110,9 +116,11 @@ def test_loss_on_a_fixed_batch_equals_the_reference(tiny_models, angles_dataset,
     scores = trainer._gathered_rewards[:, 0]
     if baseline == "group":
         scores = group_baseline(scores, generations)
-    mean = (scores[:, None] * mask).sum() / mask.sum()
-    std = (((scores[:, None] - mean) ** 2) * mask).sum().div(mask.sum()).sqrt()
-    assert torch.allclose(adv, (scores[:, None] - mean) / std * mask, atol=1e-4)
+    n = mask.sum()
+    mean = (scores[:, None] * mask).sum() / n
+    var = (((scores[:, None] - mean) ** 2) * mask).sum() / (n - 1 if maye else n)
+    expected_adv = (scores[:, None] - mean) / var.sqrt() + (mean if maye else 0)
+    assert torch.allclose(adv, expected_adv * mask, atol=1e-4)
 
     trainer.current_gradient_accumulation_steps = 1  # set by train() otherwise
     loss = trainer.compute_loss(trainer.model, batch)
@@ -124,7 +132,10 @@ def test_loss_on_a_fixed_batch_equals_the_reference(tiny_models, angles_dataset,
     ref = batch["ref_per_token_logps"]
     ratio = torch.exp(logps - logps.detach())  # on-policy: 1, with the policy gradient attached
     per_token = -torch.min(ratio * adv, torch.clamp(ratio, 0.8, 1.2) * adv) + 0.04 * k3(logps, ref)
-    expected = ((per_token * mask).sum(1) / mask.sum(1)).mean()
+    if maye:  # one mean over every token of the micro-batch
+        expected = (per_token * mask).sum() / mask.sum()
+    else:  # each response's token mean, then the mean over responses
+        expected = ((per_token * mask).sum(1) / mask.sum(1)).mean()
     assert torch.allclose(loss, expected, atol=1e-5)
 
 
@@ -139,3 +150,73 @@ def test_kl_reward_makes_advantages_vary_along_a_response(tiny_models, angles_da
     batch = trainer._generate_and_score_completions([trainer.train_dataset[0], trainer.train_dataset[1]])
     adv, mask = batch["advantages"], batch["completion_mask"].bool()
     assert all(len(set(a[m].tolist())) > 1 for a, m in zip(adv, mask, strict=True))
+
+
+def test_a_masked_span_inside_a_response_does_not_cut_the_return():
+    """A tool's output (mask 0) between the model's tokens: OpenRLHF's and verl's returns flow across it."""
+    mask = torch.tensor([[1, 1, 0, 0, 1, 1]])
+    rewards = token_rewards(torch.tensor([1.0]), mask)
+    assert discounted_returns(rewards, mask).tolist() == [[1, 1, 0, 0, 1, 1]]
+    # gamma < 1 discounts counted tokens only: G5 = 1, G4 = 0.5, G1 = 0.25, G0 = 0.125
+    assert discounted_returns(rewards, mask, gamma=0.5).tolist() == [[0.125, 0.25, 0, 0, 0.5, 1]]
+
+
+def test_gae_skips_a_masked_span_as_verl_does():
+    rewards = torch.tensor([[0.0, 0.0, 0.0, 0.0, 0.0, 1.0]])
+    values = torch.tensor([[0.1, 0.2, 9.0, 9.0, 0.3, 0.4]])  # the 9s sit on masked tokens and must not count
+    mask = torch.tensor([[1, 1, 0, 0, 1, 1]])
+    adv, ret = gae(rewards, values, mask, gamma=0.9, lam=0.8)
+    a5 = 1.0 - 0.4
+    a4 = (0.9 * 0.4 - 0.3) + 0.72 * a5
+    a1 = (0.9 * 0.3 - 0.2) + 0.72 * a4  # the next counted token after 1 is 4
+    a0 = (0.9 * 0.2 - 0.1) + 0.72 * a1
+    assert torch.allclose(adv, torch.tensor([[a0, a1, 0, 0, a4, a5]]), atol=1e-6)
+    assert torch.allclose(ret, torch.tensor([[a0 + 0.1, a1 + 0.2, 0, 0, a4 + 0.3, a5 + 0.4]]), atol=1e-6)
+
+
+def test_gae_defaults_to_lambda_one_so_the_first_token_sees_the_score():
+    """verl and OpenRLHF default to lambda 1: with a zero critic, token 0 of a 600-token answer gets the score
+    (lambda 0.95 would give it 0.95^599, about 0)."""
+    mask = torch.ones(1, 600)
+    adv, _ = gae(token_rewards(torch.tensor([1.0]), mask), torch.zeros(1, 600), mask)
+    assert adv[0, 0].item() == pytest.approx(1.0)
+
+
+def test_maye_whitening_on_a_fixed_batch_by_hand():
+    """MAYE's code (maye/rlhf/rewards.py): scores on the last valid token, a no-EOS response scores -0.1, returns
+    summed with gamma 1, whitened with the masked mean and the unbiased variance, the mean added back, and padding
+    set to 0."""
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
+    scores = apply_no_eos_penalty([1.0, 0.0, 0.95], ended=[True, True, False], penalty=-0.1)
+    returns = discounted_returns(token_rewards(torch.tensor(scores), mask), mask, gamma=1.0)
+    ours = whiten(returns, mask, **{k: v for k, v in WHITENING["maye"].items() if k != "per_process"})
+    counted = [1.0, 1.0, 1.0, 0.0, 0.0, -0.1, -0.1, -0.1, -0.1]  # every counted token's return, row by row
+    mean, std = statistics.mean(counted), statistics.stdev(counted)  # stdev: the unbiased (n - 1) estimate
+    expected = [[(1 - mean) / std + mean] * 3 + [0.0], [(0 - mean) / std + mean] * 2 + [0.0, 0.0],
+                [(-0.1 - mean) / std + mean] * 4]
+    assert torch.allclose(ours, torch.tensor(expected), atol=1e-5)
+    assert WHITENING["maye"]["per_process"]  # MAYE whitens each rank's own 128 rollouts
+
+
+def test_unscorable_rows_get_advantage_zero_and_stay_out_of_whitening(tiny_models, angles_dataset, tmp_path):
+    trainer = make_trainer(ReinforcePPTrainer, ReinforcePPConfig, tiny_models["qwen2_vl"], angles_dataset, tmp_path,
+                           ["tests.helpers.every_other_unscorable_reward"], num_generations=1,
+                           per_device_train_batch_size=4, beta=0.0, max_completion_length=6)
+    trainer.model.train()
+    batch = trainer._generate_and_score_completions([trainer.train_dataset[i] for i in range(4)])
+    adv, mask = batch["advantages"], batch["completion_mask"].float()
+    assert adv[0::2].abs().sum() == 0, "an unscorable row trained as a wrong answer"
+    scores = trainer._gathered_rewards[1::2, 0]  # the scored rows alone make the whitening statistics
+    kept = mask[1::2]
+    mean = (scores[:, None] * kept).sum() / kept.sum()
+    std = (((scores[:, None] - mean) ** 2) * kept).sum().div(kept.sum()).sqrt()
+    assert torch.allclose(adv[1::2], (scores[:, None] - mean) / std * kept, atol=1e-4)
+
+
+def test_tools_are_refused_with_a_clear_error():
+    def tool(x: str) -> str:
+        """A tool."""
+        return x
+
+    with pytest.raises(ValueError, match="does not support tools"):
+        ReinforcePPTrainer(model=None, tools=[tool])

@@ -35,44 +35,57 @@ def token_rewards(scores: torch.Tensor, mask: torch.Tensor, kl: torch.Tensor | N
 
 
 def discounted_returns(rewards: torch.Tensor, mask: torch.Tensor, gamma: float = 1.0) -> torch.Tensor:
-    """G_t = sum_{k >= t} gamma^(k - t) r_k over counted tokens."""
+    """G_t = sum over the counted tokens k >= t of gamma^(steps from t to k) r_k.
+
+    A masked span inside a response (e.g. a tool's output) is skipped, not a cut: the return flows across it
+    undiscounted, as verl's GAE skips observation tokens (verl/trainer/ppo/core_algos.py)."""
     returns = torch.zeros_like(rewards)
     running = torch.zeros(rewards.size(0), dtype=rewards.dtype, device=rewards.device)
     for t in reversed(range(rewards.size(1))):
-        running = rewards[:, t] + gamma * running * mask[:, t]
+        counted = mask[:, t].bool()
+        running = torch.where(counted, rewards[:, t] + gamma * running, running)
         returns[:, t] = running
     return returns * mask
 
 
 def whiten(x: torch.Tensor, mask: torch.Tensor, reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
-           eps: float = 1e-8) -> torch.Tensor:
-    """(x - mean) / std over every counted token of the batch; `reduce` sums the statistics across processes."""
+           shift_mean: bool = False, unbiased: bool = False, eps: float = 1e-8) -> torch.Tensor:
+    """(x - mean) / std over every counted token of the batch; `reduce` sums the statistics across processes.
+
+    OpenRLHF whitens with the population variance and removes the mean; MAYE's code (maye/rlhf/rewards.py,
+    `whiten`) uses the unbiased variance and adds the mean back (`shift_mean=True`)."""
     reduce = reduce or (lambda t: t)
     m = mask.to(x.dtype)
     n, total = reduce(torch.stack([m.sum(), (x * m).sum()])).unbind()
     mean = total / n.clamp(min=1)
     var = reduce(((x - mean) ** 2 * m).sum()) / n.clamp(min=1)
-    return (x - mean) * torch.rsqrt(var + eps) * m
+    if unbiased:
+        var = var * n / (n - 1).clamp(min=1)
+    out = (x - mean) * torch.rsqrt(var + eps)
+    return (out + mean if shift_mean else out) * m
 
 
 def group_baseline(scores: torch.Tensor, group_size: int) -> torch.Tensor:
-    """Reinforce++-baseline: subtract the mean score of each prompt's group (rows of a group are consecutive)."""
+    """Reinforce++-baseline: subtract the mean score of each prompt's group (rows of a group are consecutive).
+    NaN (unscorable) rows stay NaN and are left out of their group's mean, as TRL's GRPOTrainer leaves them out."""
     groups = scores.view(-1, group_size)
-    return (groups - groups.mean(dim=1, keepdim=True)).flatten()
+    return (groups - groups.nanmean(dim=1, keepdim=True)).flatten()
 
 
 def gae(rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, gamma: float = 1.0,
-        lam: float = 0.95) -> tuple[torch.Tensor, torch.Tensor]:
+        lam: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Generalised advantage estimation; returns (advantages, returns = advantages + values).
 
-    delta_t = r_t + gamma V_{t+1} - V_t, with V after the last counted token taken as 0."""
+    delta_t = r_t + gamma V_next - V_t, where V_next is the value of the next counted token (0 after the last).
+    Masked tokens inside a response are skipped, as verl skips observation tokens
+    (verl/trainer/ppo/core_algos.py, compute_gae_advantage_return)."""
     advantages = torch.zeros_like(rewards)
     running = torch.zeros(rewards.size(0), dtype=rewards.dtype, device=rewards.device)
     next_value = torch.zeros_like(running)
     for t in reversed(range(rewards.size(1))):
-        m = mask[:, t].to(rewards.dtype)
+        counted = mask[:, t].bool()
         delta = rewards[:, t] + gamma * next_value - values[:, t]
-        running = (delta + gamma * lam * running) * m
+        running = torch.where(counted, delta + gamma * lam * running, running)
+        next_value = torch.where(counted, values[:, t], next_value)
         advantages[:, t] = running
-        next_value = values[:, t] * m  # past the end of a sequence the next value is 0
-    return advantages, (advantages + values) * mask
+    return advantages * mask, (advantages + values) * mask

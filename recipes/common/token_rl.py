@@ -24,6 +24,14 @@ def post_init_allowing_one_generation(config, parent_post_init) -> None:
         config.num_generations = 1
 
 
+def refuse_tools(trainer: str, kwargs: dict) -> None:
+    """Tool and environment tokens would be masked out of the loss, but rewards, returns and KL across them have not
+    been checked against a reference yet: refuse them before anything is built, rather than train on them."""
+    if kwargs.get("tools") or kwargs.get("environment_factory") is not None or kwargs.get("rollout_func") is not None:
+        raise ValueError(f"{trainer} does not support tools, environment_factory or rollout_func yet; use a "
+                         "GRPO-family recipe (grpo_geo) for tool use")
+
+
 class ScoredCompletionsMixin:
     """For a GRPOTrainer subclass: `_scores` gives this process's per-completion scores, `_policy_logps` the
     sampling policy's per-token log-probs."""
@@ -34,19 +42,38 @@ class ScoredCompletionsMixin:
 
     def _scores(self, completion_ids: torch.Tensor, mask: torch.Tensor, no_eos_penalty: float | None = None,
                 group: bool = False, prefix: str = "scores") -> torch.Tensor:
-        """Weighted reward sum, then the no-EOS penalty, then (group=True) each prompt's mean score subtracted."""
+        """Weighted reward sum, then the no-EOS penalty, then (group=True) each prompt's mean score subtracted.
+
+        A row any reward could not score (None, e.g. a gold the verifier cannot read) is NaN: its score is not
+        defined, so it must not train as a wrong answer (TRL's GRPOTrainer gives such rows advantage 0). The no-EOS
+        penalty judges the response alone, so a cut-off response still scores it (MAYE)."""
         weights = self.reward_weights.to(self._gathered_rewards.device)
-        scores = (self._gathered_rewards * weights).nansum(dim=1)  # every process's rows
+        scores = (self._gathered_rewards * weights).sum(dim=1)  # every process's rows; NaN where a reward is None
         eos = torch.tensor(self.eos_token_ids, device=completion_ids.device)
         ended = self.accelerator.gather((torch.isin(completion_ids, eos) & mask.bool()).any(dim=1))
-        self._metrics["train"][f"{prefix}/no_eos_frac"].append(1 - ended.float().mean().item())
+        metrics = self._metrics["train"]
+        metrics[f"{prefix}/no_eos_frac"].append(1 - ended.float().mean().item())
         if no_eos_penalty is not None:
             scores = scores.new_tensor(apply_no_eos_penalty(scores.tolist(), ended.tolist(), no_eos_penalty))
-        self._metrics["train"][f"{prefix}/score_mean"].append(scores.mean().item())
+        metrics[f"{prefix}/unscorable_frac"].append(scores.isnan().float().mean().item())
+        metrics[f"{prefix}/score_mean"].append(scores.nanmean().nan_to_num(0.0).item())
         if group:
             scores = group_baseline(scores, self.num_generations)
         n = completion_ids.size(0)
         return scores[self.accelerator.process_index * n:(self.accelerator.process_index + 1) * n]
+
+    def _log_token_advantages(self, advantages: torch.Tensor, mask: torch.Tensor) -> None:
+        """TRL logged group statistics these trainers do not use: with one sample per prompt there are no groups,
+        so `frac_reward_zero_std` goes, and the completions table shows each row's mean token advantage instead of
+        TRL's group advantage."""
+        if self.num_generations == 1:
+            self._metrics["train"].pop("frac_reward_zero_std", None)
+        per_row = (advantages * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+        rows = self.accelerator.gather(per_row).tolist()
+        logged = self._logs["advantages"]
+        for _ in range(min(len(rows), len(logged))):
+            logged.pop()
+        logged.extend(rows)
 
     @torch.no_grad()
     def _policy_logps(self, out: dict) -> torch.Tensor:
