@@ -13,18 +13,25 @@ FEATURES = Features(
     {
         "id": Value("string"),
         "images": Sequence(Image()),
-        "problem": Value("string"),  # question text, without any answer-format instruction
+        "problem": Value("string"),  # the question as the benchmark prompts it: options and its own answer hint
         "answer": Value("string"),  # gold final answer, unwrapped (no <answer>, \boxed, $)
         "answer_type": Value("string"),
         "choices": Sequence(Value("string")),  # option texts in letter order; empty when not multiple choice
         "source": Value("string"),
         "rationale": Value("string"),  # worked reasoning for SFT; empty when the source has none
+        # The benchmark's own scoring rule (rewards.official) and its parameters; the accuracy reward applies them,
+        # in training and in eval alike. Optional: a dataset without them is scored by the default rule.
+        "scorer": Value("string"),  # '' (default), 'relaxed' (ChartQA), 'mathvista', 'letter' (ScienceQA, AI2D)
+        "tolerance": Value("float64"),  # relative tolerance of 'relaxed' (ChartQA: 0.05)
+        "precision": Value("int32"),  # decimal places a float answer is rounded to ('mathvista'); -1: none
     }
 )
 
-REQUIRED_COLUMNS = tuple(FEATURES)
+SCORING_DEFAULTS = {"scorer": "", "tolerance": 0.0, "precision": -1}
+REQUIRED_COLUMNS = tuple(c for c in FEATURES if c not in SCORING_DEFAULTS)
 
-# Preference pairs for DPO (python -m recipes.dpo_geo.pairs): the unified row plus a preferred and a dispreferred response.
+# Preference pairs for DPO (python -m recipes.dpo_geo.pairs): the unified row plus a preferred and a dispreferred
+# response.
 PAIR_FEATURES = Features({**FEATURES, "chosen": Value("string"), "rejected": Value("string")})
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 from datasets import Dataset, DatasetDict
 
-from core.schema import FEATURES, PAIR_FEATURES
+from core.schema import FEATURES, PAIR_FEATURES, SCORING_DEFAULTS
 from data_prep.images import resize_for_vlm
 
 
@@ -19,6 +19,8 @@ def write(splits: dict[str, list[dict]], out: str, dropped: dict[str, Counter] |
     dropped = dropped or {}
     for rows in splits.values():
         for row in rows:
+            for column, neutral in SCORING_DEFAULTS.items():  # a source without an official rule: the default
+                row.setdefault(column, neutral)
             row["images"] = [resize_for_vlm(im, max_pixels=max_pixels) if max_pixels else resize_for_vlm(im)
                              for im in row["images"]]
     pairs = any("chosen" in row for rows in splits.values() for row in rows[:1])

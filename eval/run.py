@@ -8,6 +8,7 @@ import os
 from tqdm import tqdm
 
 from core.reflection import reflection_metrics
+from core.schema import SCORING_DEFAULTS
 from eval.metrics import pass_at_k
 from eval.settings import Setting
 from rewards import get_accuracy_reward
@@ -17,8 +18,8 @@ from rewards.extract import extract_answer
 def score(texts: list[str], rows: list[dict], accuracy) -> list[bool]:
     """The training accuracy reward, so eval extracts and compares answers exactly as training rewards them."""
     completions = [[{"role": "assistant", "content": t}] for t in texts]
-    rewards = accuracy(completions, answer=[r["answer"] for r in rows], choices=[r.get("choices") for r in rows],
-                       answer_type=[r.get("answer_type") for r in rows])
+    columns = ("answer", "choices", "answer_type", *SCORING_DEFAULTS)  # the benchmark's scorer rides in the rows
+    rewards = accuracy(completions, **{c: [r.get(c) for r in rows] for c in columns})
     return [bool(r) and r > 0 for r in rewards]
 
 

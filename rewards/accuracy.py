@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from core.schema import SCORING_DEFAULTS
 from rewards import compare, official
 from rewards.extract import MAX_ANSWER_CHARS, completion_text, extract_answer, unwrap_gold
 from rewards.format import format_ok
@@ -59,7 +60,7 @@ def _needs_symbolic(gold: str) -> bool:
 
 def _rows(n: int, columns: dict) -> list[dict]:
     """Per-completion scoring fields; a column the dataset lacks takes its neutral value."""
-    defaults = {"choices": None, "answer_type": None, "scorer": "", "tolerance": 0.0, "precision": -1}
+    defaults = {"choices": None, "answer_type": None, **SCORING_DEFAULTS}
     given = {k: columns.get(k) if columns.get(k) is not None else [v] * n for k, v in defaults.items()}
     rows = [{k: given[k][i] for k in defaults} for i in range(n)]
     for row in rows:
