@@ -5,33 +5,42 @@ samples, scores and computes PPO-clip on images, so only the advantages and the 
 Per generation batch: the score (weighted rewards) sits on the last token, minus kl_coef x KL(pi || ref) on every
 token; the critic's values give GAE(gamma, lambda) advantages and returns. The policy loss is GRPOTrainer's
 PPO-clip (token advantages); the value loss is PPO's clipped squared error, added with vf_coef. The critic's
-parameters are a second group of the one optimizer (its own learning rate), so checkpoints hold both.
+parameters are a second group of the one optimizer (its own learning rate and gradient clipping), so checkpoints
+hold both; the KL coefficient is checkpointed beside the critic.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 
 import torch
 from safetensors.torch import load_file, save_file
+from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from recipes.common.advantages import gae, token_rewards, whiten
 from recipes.common.critic import ValueModel
-from recipes.common.token_rl import ScoredCompletionsMixin, post_init_allowing_one_generation
+from recipes.common.token_rl import ScoredCompletionsMixin, post_init_allowing_one_generation, refuse_tools
 
 
 @dataclass
 class PPOConfig(GRPOConfig):
     gamma: float = field(default=1.0, metadata={"help": "discount of the token-level rewards"})
-    lam: float = field(default=0.95, metadata={"help": "GAE lambda"})
+    lam: float = field(default=1.0, metadata={"help": "GAE lambda (verl and OpenRLHF default: 1.0)"})
     vf_coef: float = field(default=0.5, metadata={"help": "weight of the value loss"})
-    cliprange_value: float = field(default=0.2, metadata={"help": "value clipping around the rollout's values"})
+    cliprange_value: float = field(default=0.5, metadata={
+        "help": "value clipping around the rollout's values (verl and OpenRLHF default: 0.5)"})
     critic_learning_rate: float | None = field(default=None, metadata={"help": "default: learning_rate"})
+    critic_max_grad_norm: float | None = field(default=None, metadata={
+        "help": "gradient clipping of the critic (default: max_grad_norm; 0 turns it off)"})
     kl_coef: float = field(default=0.0, metadata={"help": "KL(pi || ref) penalty per token in the reward"})
-    kl_target: float | None = field(default=None, metadata={"help": "adaptive KL: steer kl_coef to this KL"})
+    kl_target: float | None = field(default=None, metadata={
+        "help": "adaptive KL: steer kl_coef so the mean per-token KL hits this (verl's target_kl: 0.1)"})
     kl_horizon: int = field(default=10000, metadata={"help": "adaptive KL controller horizon (Ziegler et al.)"})
+    kl_start_coef: float = field(default=0.01, metadata={
+        "help": "adaptive KL from kl_coef 0: the coefficient it starts at once the KL exceeds kl_target"})
     whiten_advantages: bool = True
     no_eos_penalty: float | None = field(default=None, metadata={"help": "score of a completion without EOS"})
 
@@ -40,10 +49,13 @@ class PPOConfig(GRPOConfig):
         if (self.kl_coef or self.kl_target) and not self.beta:
             raise ValueError("kl_coef / kl_target need the reference model: set beta > 0 (e.g. 1e-3; it also adds "
                              "GRPOTrainer's KL loss term, set it to the smallest value you accept)")
+        if self.critic_max_grad_norm is None:
+            self.critic_max_grad_norm = self.max_grad_norm
 
 
 class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
     def __init__(self, model, *args, **kwargs):
+        refuse_tools(type(self).__name__, kwargs)
         if isinstance(model, str):
             raise ValueError("PPOTrainer takes a loaded model (recipes.common.launch loads it), not a path")
         # Copied before GRPOTrainer patches the policy's forward (its fused LM head would keep reading the
@@ -55,6 +67,8 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
                              "(accelerate configs) or a GRPO-family recipe under ZeRO")
         self.critic = critic.to(self.accelerator.device)
         self.kl_coef = self.args.kl_coef
+        self._measured_kl: tuple[float, int] | None = None  # the last batch's KL, applied after its step
+        self.add_callback(_AroundOptimizerStep(self))
 
     # -- optimisation: the critic is a second parameter group of the trainer's optimizer -----------------------
     def create_optimizer(self, *args, **kwargs):
@@ -64,73 +78,114 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
                                    "initial_lr": lr, "weight_decay": 0.0})
         return optimizer
 
-    def training_step(self, model, inputs, num_items_in_batch=None):
-        loss = super().training_step(model, inputs, num_items_in_batch)
-        if self.accelerator.num_processes > 1:  # the critic is outside the DDP wrapper: average its gradients
-            for p in self.critic.parameters():
-                if p.grad is not None:
-                    p.grad = self.accelerator.reduce(p.grad, reduction="mean")
-        return loss
+    def _critic_gradients_ready(self) -> None:
+        """Before the optimiser step: average the critic's gradients over processes (it is outside the DDP
+        wrapper), clip them with their own norm (OpenRLHF's --critic.max_norm, verl's critic.grad_clip), log it."""
+        grads = [p for p in self.critic.parameters() if p.grad is not None]
+        if not grads:
+            return
+        if self.accelerator.num_processes > 1:
+            for p in grads:
+                p.grad = self.accelerator.reduce(p.grad, reduction="mean")
+        limit = self.args.critic_max_grad_norm or float("inf")
+        norm = torch.nn.utils.clip_grad_norm_(grads, limit)
+        self._metrics["train"]["ppo/critic_grad_norm"].append(norm.item())
+
+    def _update_kl_coef(self) -> None:
+        """After the step that trained on a batch, as OpenRLHF does (ppo_trainer.py: kl_ctl.update after
+        ppo_train): that batch's rewards used the coefficient from before."""
+        if self._measured_kl is None or not self.args.kl_target:
+            return
+        mean_kl, n = self._measured_kl
+        self._measured_kl = None
+        self.kl_coef = adaptive_kl_coef(self.kl_coef, mean_kl, self.args.kl_target, n, self.args.kl_horizon,
+                                        self.args.kl_start_coef)
 
     # -- rollouts: GAE advantages from the critic ------------------------------------------------------------
     def _generate_and_score_completions(self, inputs):
         out = super()._generate_and_score_completions(inputs)
         if not self.model.training:
             return out
-        mask = out["completion_mask"] * out.get("tool_mask", 1)
+        mask = out["completion_mask"]
         scores = self._scores(out["completion_ids"], mask, self.args.no_eos_penalty, prefix="ppo")
+        scored = ~scores.isnan()
+        counted = mask * scored[:, None]  # unscorable rows: advantage 0, no value target
         kl = None
-        if self.kl_coef:
+        if self.kl_coef or self.args.kl_target:
             kl = (self._policy_logps(out) - out["ref_per_token_logps"]) * mask  # k1, as in PPO-RLHF
-            self._update_kl_coef(kl, mask)
+            self._measure_kl(kl, mask)
         with torch.no_grad():
             values = self.critic(out, out["completion_ids"].size(1)) * mask
-        advantages, returns = gae(token_rewards(scores, mask, kl, self.kl_coef), values, mask, self.args.gamma,
-                                  self.args.lam)
+        advantages, returns = gae(token_rewards(scores.nan_to_num(0.0), counted, kl, self.kl_coef), values, counted,
+                                  self.args.gamma, self.args.lam)
         if self.args.whiten_advantages:
-            advantages = whiten(advantages, mask, reduce=lambda t: self.accelerator.reduce(t, reduction="sum"))
-        out.update(advantages=advantages, returns=returns, old_values=values)
+            advantages = whiten(advantages, counted, reduce=lambda t: self.accelerator.reduce(t, reduction="sum"))
+        out.update(advantages=advantages, returns=returns, old_values=values, scored=scored)
         metrics = self._metrics["train"]
         value_mean = values.sum() / mask.sum().clamp(min=1)
         metrics["ppo/value_mean"].append(self.accelerator.gather(value_mean).mean().item())
-        metrics["ppo/kl_coef"].append(self.kl_coef)
+        metrics["ppo/kl_coef"].append(self.kl_coef)  # the coefficient these rewards used
+        self._log_token_advantages(advantages, mask)
         return out
 
-    def _update_kl_coef(self, kl: torch.Tensor, mask: torch.Tensor) -> None:
-        mean_kl = self.accelerator.reduce(kl.sum(dim=1).mean(), reduction="mean").item()
+    def _measure_kl(self, kl: torch.Tensor, mask: torch.Tensor) -> None:
+        """The batch's KL as verl and OpenRLHF measure it for the controller: each sequence's mean per-token KL,
+        averaged over the batch of every process."""
+        per_sequence = kl.sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+        mean_kl = self.accelerator.gather(per_sequence).mean().item()
         self._metrics["train"]["ppo/kl"].append(mean_kl)
-        if self.args.kl_target:
-            n = mask.size(0) * self.accelerator.num_processes
-            self.kl_coef = adaptive_kl_coef(self.kl_coef, mean_kl, self.args.kl_target, n, self.args.kl_horizon)
+        self._measured_kl = (mean_kl, mask.size(0) * self.accelerator.num_processes)
 
     # -- loss: PPO-clip (GRPOTrainer, token advantages, entropy bonus) + clipped value loss --------------------
     def _compute_loss(self, model, inputs):
         loss = super()._compute_loss(model, inputs)
         if not self.model.training:
             return loss
-        mask = inputs["completion_mask"] * inputs.get("tool_mask", 1)
+        mask = inputs["completion_mask"] * inputs["scored"][:, None]
         values = self.critic(inputs, inputs["completion_ids"].size(1))
         vloss = value_loss(values, inputs["old_values"], inputs["returns"], mask, self.args.cliprange_value)
         self._metrics["train"]["ppo/value_loss"].append(self.accelerator.gather(vloss.detach()).mean().item())
         return loss + self.args.vf_coef * vloss / self.current_gradient_accumulation_steps
 
-    # -- the critic is saved with every checkpoint and restored on resume ---------------------------------------
+    # -- the critic and the KL coefficient are saved with every checkpoint and restored on resume ---------------
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
         if self.args.should_save:
             folder = os.path.join(self._get_output_dir(trial=trial), f"checkpoint-{self.state.global_step}")
             save_file({k: v.contiguous() for k, v in self.critic.state_dict().items()},
                       os.path.join(folder, "critic.safetensors"))
+            with open(os.path.join(folder, "ppo_state.json"), "w") as f:
+                json.dump({"kl_coef": self.kl_coef}, f)
 
     def _load_optimizer_and_scheduler(self, checkpoint):
         if checkpoint is not None and os.path.exists(os.path.join(checkpoint, "critic.safetensors")):
             self.critic.load_state_dict(load_file(os.path.join(checkpoint, "critic.safetensors")))
+        if checkpoint is not None and os.path.exists(os.path.join(checkpoint, "ppo_state.json")):
+            with open(os.path.join(checkpoint, "ppo_state.json")) as f:
+                self.kl_coef = json.load(f)["kl_coef"]
         super()._load_optimizer_and_scheduler(checkpoint)
 
 
-def adaptive_kl_coef(coef: float, mean_kl: float, target: float, n_samples: int, horizon: int) -> float:
-    """Ziegler et al.'s controller: move the coefficient toward the one that makes the mean sequence KL hit
-    `target`, by at most 20 % of n_samples / horizon per update."""
+class _AroundOptimizerStep(TrainerCallback):
+    """The trainer loop's hooks around the optimiser step: critic gradients before it, the KL controller after."""
+
+    def __init__(self, trainer: PPOTrainer):
+        self.trainer = trainer
+
+    def on_pre_optimizer_step(self, args, state, control, **kwargs):
+        self.trainer._critic_gradients_ready()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.trainer._update_kl_coef()
+
+
+def adaptive_kl_coef(coef: float, mean_kl: float, target: float, n_samples: int, horizon: int,
+                     start: float = 0.0) -> float:
+    """Ziegler et al.'s controller (OpenRLHF's and verl's AdaptiveKLController): move the coefficient toward the
+    one that makes the mean KL hit `target`, by at most 20 % of n_samples / horizon per update. A multiplicative
+    update cannot leave 0, so a coefficient of 0 jumps to `start` the first time the KL exceeds the target."""
+    if not coef and mean_kl > target:
+        coef = start
     error = max(-0.2, min(0.2, mean_kl / target - 1))
     return coef * (1 + error * n_samples / horizon)
 
