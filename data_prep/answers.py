@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rewards.compare import NO, YES, normalize_text, parse_number, split_unit
+from rewards.compare import NO, YES, canonical, choice_letters, normalize_text, parse_number, split_unit
 from rewards.extract import unwrap_gold
 
 LETTERS = "ABCDEFGH"
@@ -22,20 +22,21 @@ def letter(index: int, choices: list) -> str:
 
 
 def answer_type_of(answer: str, choices: list | None = None) -> str:
-    if choices and len(answer) == 1 and answer in LETTERS[: len(choices)]:
+    letters = choice_letters(answer) if choices else None
+    if letters and all(LETTERS.index(x) < len(choices) for x in letters):
         return "choice"
     if normalize_text(answer) in YES | NO:
         return "yesno"
-    value, unit = split_unit(answer)
-    number = parse_number(value)
+    value, unit = split_unit(canonical(answer))  # read as the reward reads it: 'Area $=9 \\mathrm{cm}^2$', '9米'
+    number = parse_number(value.rstrip("%"))
     if number is not None:
         if unit == "°":
             return "degrees"
         if unit:
             return "length"
-        return "integer" if number.denominator == 1 and "." not in value else "number"
-    words = re.sub(r"\\[a-zA-Z]+", " ", answer)  # LaTeX commands (\sqrt, \frac, \pi) are not words
-    if re.search(r"\d", answer) and _MATH.match(answer) and not re.search(r"[a-zA-Z]{3,}", words):
+        return "integer" if number.denominator == 1 and not re.search(r"[.%]", value) else "number"
+    words = re.sub(r"\\[a-zA-Z]+", " ", value)  # LaTeX commands (\sqrt, \frac, \pi) are not words
+    if re.search(r"[\d√π]|\\pi", value) and _MATH.match(value) and not re.search(r"[a-zA-Z]{3,}", words):
         return "expression"
     return "text"
 
@@ -59,7 +60,8 @@ def any_gold(raw, choices: list | None = None) -> tuple[str, str]:
 
 
 def parse_choices_block(question: str) -> tuple[str, list[str]]:
-    """MathVerse-style 'Choices:\\nA:1\\nB:2' at the end of a question -> (question without it, option texts)."""
+    """A 'Choices:' block at the end of a question (MathVerse: 'Choices:\\nA:1\\nB:2', 'Choice:\\nA. 1') -> (the
+    question before it, option texts in letter order); ([], unchanged) when there is none."""
     m = re.search(r"\n\s*Choices?\s*:\s*\n(.*)$", question, re.DOTALL | re.IGNORECASE)
     if not m:
         return question, []
@@ -67,3 +69,15 @@ def parse_choices_block(question: str) -> tuple[str, list[str]]:
     if [o[0] for o in options] != list(LETTERS[: len(options)]):
         return question, []
     return question[: m.start()].strip(), [o[1] for o in options]
+
+
+def choice_gold(raw, choices: list[str]) -> str:
+    """A multiple-choice gold as letters: 'B', '(B)' -> 'B'; 'C\\nD' -> 'C, D'; an option's own text -> its letter."""
+    answer = unwrap_gold(str(raw)) if raw is not None else ""
+    letters = choice_letters(answer)
+    if letters and all(LETTERS.index(x) < len(choices) for x in letters):
+        return ", ".join(letters)
+    texts = [normalize_text(c) for c in choices]
+    if normalize_text(answer) in texts:
+        return LETTERS[texts.index(normalize_text(answer))]
+    raise Drop("answer not among the choices")

@@ -95,7 +95,8 @@ def read_splits(source: str, split: str | None = None) -> dict[str, RawSplit]:
 
 def _from_dataset(data, base: str | None) -> dict[str, RawSplit]:
     data = data if isinstance(data, DatasetDict) else DatasetDict({"train": data})
-    return {name: RawSplit(_undecoded(ds), base) for name, ds in data.items()}
+    # a hub's split names as eval and recipes spell them: HuggingFaceM4/ChartQA's 'val' is 'validation'
+    return {dict(SPLIT_WORDS).get(name, name): RawSplit(_undecoded(ds), base) for name, ds in data.items()}
 
 
 def _undecoded(ds: Dataset) -> Dataset:

@@ -6,10 +6,12 @@ import os
 import pytest
 from datasets import load_from_disk
 
+from core.prompts import user_turn
 from data_prep.__main__ import SOURCES
 from data_prep.__main__ import main as data_prep
 from data_prep.answers import answer_type_of, parse_choices_block
-from tests.source_fixtures import FIXTURES, geometry3k, geoqa_r1v_train
+from data_prep.sources import LETTER_HINT
+from tests.source_fixtures import FIXTURES, ai2d, geometry3k, geoqa_r1v_train, mathverse, mathvista, scienceqa
 
 CASES = [(name, build) for name, builders in FIXTURES.items() for build in builders]
 
@@ -35,8 +37,8 @@ def test_source_converts_and_counts_drops(tmp_path, name, build):
     for r in rows:
         assert r["source"] == name and r["problem"].strip() and r["answer"].strip()
         assert all(im.mode == "RGB" and im.width % 28 == 0 and im.height % 28 == 0 for im in r["images"])
-        if r["answer_type"] == "choice":
-            assert r["choices"] and "ABCDEFGH".index(r["answer"]) < len(r["choices"])
+        if r["answer_type"] == "choice" and r["choices"]:  # a vision-only row's options are in its image
+            assert all("ABCDEFGH".index(x) < len(r["choices"]) for x in r["answer"].split(", "))
     assert len({r["id"] for r in rows}) == len(rows)
 
 
@@ -111,3 +113,46 @@ def test_recipes_name_datasets_by_source(tmp_path, monkeypatch):
     path, *_ = geometry3k(str(tmp_path / "raw"))
     data_prep(["geometry3k", "--input", path, "--out", str(tmp_path / "data" / "geometry3k")])
     assert len(load_split("geometry3k", "test")) == 2
+
+
+def _converted(tmp_path, name, build):
+    path, extra, *_ = build(str(tmp_path / "raw"))
+    data_prep([name, "--input", path, "--out", str(tmp_path / "out"), *extra])
+    return [r for split in load_from_disk(str(tmp_path / "out")).values() for r in split.remove_columns("images")]
+
+
+@pytest.mark.parametrize("name, build", [("geometry3k", geometry3k), ("scienceqa", scienceqa), ("ai2d", ai2d)])
+def test_options_reach_the_model_as_lmms_eval_shows_them(tmp_path, name, build):
+    """The user turn (as recipes and eval render it) lists every option, 'A. text' per line, then the letter hint:
+    a blind 'A' is no longer a free reward, and letters-as-options (AI2D) are unambiguous."""
+    for row in _converted(tmp_path, name, build):
+        turn = user_turn(row)
+        options = "\n".join(f"{'ABCDEFGH'[i]}. {c}" for i, c in enumerate(row["choices"]))
+        assert row["choices"] and f"\n{options}\n{LETTER_HINT}" in turn and "<image>" not in turn
+
+
+def test_mathvista_and_mathverse_prompts_are_their_own_queries(tmp_path):
+    vista = _converted(tmp_path / "vista", "mathvista", mathvista)
+    assert all(r["problem"].startswith("Hint: ") and "Question: " in r["problem"] for r in vista)
+    assert "(Unit: cm)" in next(r["problem"] for r in vista if r["answer"] == "7")
+    assert "\n(A) red\n(B) green\n(C) blue" in next(r["problem"] for r in vista if r["answer_type"] == "choice")
+    verse = {r["id"]: r for r in _converted(tmp_path / "verse", "mathverse", mathverse)}
+    assert verse["1"]["problem"].endswith("Choices:\nA:30°\nB:60°\nC:90°") and verse["1"]["choices"] == [
+        "30°", "60°", "90°"]
+    assert verse["2"]["problem"].startswith("According to the question shown in the image")  # vision only: kept
+    assert verse["5"]["choices"] == ["True", "False"] and verse["5"]["answer"] == "B"
+
+
+def test_chartqa_m4_val_split_is_validation(tmp_path):
+    from datasets import Dataset, DatasetDict, Features, Image, Sequence, Value
+
+    from tests.source_fixtures import image_cell
+
+    rows = [{"image": image_cell(0), "query": "Peak?", "label": ["14"], "human_or_machine": 0}]
+    features = Features({"image": Image(), "query": Value("string"), "label": Sequence(Value("string")),
+                         "human_or_machine": Value("int64")})
+    DatasetDict({"val": Dataset.from_list(rows, features=features)}).save_to_disk(str(tmp_path / "hub"))
+    data_prep(["chartqa", "--input", str(tmp_path / "hub"), "--out", str(tmp_path / "out")])
+    data = load_from_disk(str(tmp_path / "out"))
+    assert list(data) == ["validation"]
+    assert data["validation"][0]["problem"] == "Peak?\nAnswer the question with a single word."
