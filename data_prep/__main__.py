@@ -4,6 +4,7 @@
     python -m data_prep geoqa_r1v --input leonardPKU/GEOQA_R1V_Train_8K --out data/geoqa_r1v [--limit 500]
     python -m data_prep geoqa_r1v --input geoqa_test.jsonl --images Geo170K.zip --split test --out data/geoqa_test
     python -m data_prep --list
+    python -m data_prep preview data/geometry3k --split test --n 3     # the prompts the model will see
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from tqdm import tqdm
 
 from core.schema import SchemaError
-from data_prep import synthetic
+from data_prep import preview, synthetic
 from data_prep.convert import StrictError, convert_split
 from data_prep.images import MAX_PIXELS
 from data_prep.reader import InputError, image_roots, read_splits
@@ -47,6 +48,9 @@ def _convert(args) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["preview"]:
+        return preview.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m data_prep", description="Convert a dataset to the unified schema")
     parser.add_argument("source", nargs="?", help="one of --list")
     parser.add_argument("--list", action="store_true", help="list the sources and exit")
