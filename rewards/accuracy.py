@@ -31,9 +31,9 @@ def _fast(pred: str, gold: str, row: dict) -> bool | None:
     decided = compare.yesno_equal(pred, gold)
     if decided is not None:
         return decided
-    pred, gold = compare.canonical(pred), compare.canonical(gold)
-    if compare.normalize_text(pred) == compare.normalize_text(gold):
+    if _same_text(pred, gold):
         return True
+    pred, gold = compare.canonical(pred), compare.canonical(gold)
     decided = compare.numbers_equal(pred, gold)
     if decided is not None:
         return decided
@@ -45,6 +45,10 @@ def _fast(pred: str, gold: str, row: dict) -> bool | None:
     if compare.parse_number(gold_value) is not None and not re.search(r"\d", pred):
         return False  # a numeric gold and an answer without a digit
     return None
+
+
+def _same_text(pred: str, gold: str) -> bool:
+    return compare.normalize_text(compare.canonical(pred)) == compare.normalize_text(compare.canonical(gold))
 
 
 def _symbolic(s: str) -> str:
@@ -87,6 +91,7 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
         as_symbolic = {g: _symbolic(g) for g in unwrapped.values() if g}
         scores: list[float | None] = [wrong] * n
         symbolic: dict[tuple[str, str], list[int]] = {}
+        verbatim: set[int] = set()  # the gold's own text: right even where math-verify cannot read the gold
         for i, completion in enumerate(completions):
             gold = unwrapped[str(golds[i])]
             text = completion_text(completion)
@@ -98,11 +103,13 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
             if not pred or len(pred) > MAX_ANSWER_CHARS:
                 continue
             decided = _fast(pred, gold, rows[i])
+            if decided and _same_text(pred, gold):
+                verbatim.add(i)
             if decided is None:
                 symbolic.setdefault((_symbolic(pred), as_symbolic[gold]), []).append(i)
             else:
                 scores[i] = 1.0 if decided else wrong
-        # A gold math-verify cannot read gives None (TRL skips the sample) whatever the prediction, never 1.
+        # A gold math-verify cannot read gives None (TRL skips the sample) for any other answer than its own text.
         # Golds sent with a prediction answer that in the same call; the others are checked on their own.
         needy = {as_symbolic[unwrapped[g]] for g, row in zip(map(str, golds), rows, strict=True)
                  if unwrapped[g] and not row["scorer"] and _needs_symbolic(unwrapped[g])}
@@ -117,7 +124,7 @@ def get_accuracy_reward(negative: bool = False, gate: str | None = None, budget_
                 scores[i] = 1.0 if result is True else wrong
         for i, g in enumerate(golds):
             gold = unwrapped[str(g)]
-            if not gold or (not rows[i]["scorer"] and as_symbolic[gold] in bad):
+            if not gold or (not rows[i]["scorer"] and as_symbolic[gold] in bad and i not in verbatim):
                 scores[i] = None
         if log_metric is not None:
             log_metric("accuracy/gold_unparsable", sum(s is None for s in scores) / max(1, n))

@@ -142,3 +142,8 @@ def test_answer_column_is_used_when_there_is_no_solution_column():
     assert accuracy_reward([A.format("7")], answer=["7"]) == [1.0]
     with pytest.raises(ValueError, match="gold"):
         accuracy_reward([A.format("7")])
+
+
+@pytest.mark.parametrize("gold", ["212°T", "domain: (2,8] and range: [6,8)", "10km / h"])  # MathVerse golds
+def test_a_gold_math_verify_cannot_read_still_accepts_its_own_text(gold):
+    assert accuracy_reward([A.format(gold), A.format("212")], solution=[gold, gold]) == [1.0, None]
