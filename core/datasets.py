@@ -29,9 +29,9 @@ def splits_of(name_or_path: str) -> list[str]:
     return sorted(data) if isinstance(data, DatasetDict) else ["train"]
 
 
-def check_dataset(name_or_path: str) -> None:
-    """Fail fast, before any model loads: the dataset exists where the config says."""
-    source_dir(name_or_path)
+def check_dataset(name_or_path: str, split: str) -> None:
+    """Fail fast, before any model loads: the split exists and has the unified columns (a memory-mapped open)."""
+    load_split(name_or_path, split)
 
 
 def source_dir(name: str) -> str:

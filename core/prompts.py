@@ -84,12 +84,23 @@ def prompt_length(processor, prompt: list[dict], images: list) -> int:
     row costs 10-25 ms; the rendered text alone costs 0.3 ms. So the text is tokenized per row and each image adds
     what its placeholder expands to, measured once per image size (tests/test_prompt_length.py checks the two
     agree on every family)."""
+    return _text_length(processor, prompt, images) + sum(_image_expansion(processor, im.size) for im in images)
+
+
+def _text_length(processor, prompt: list[dict], images: list) -> int:
     from trl.data_utils import prepare_multimodal_messages
 
     messages = prepare_multimodal_messages(prompt, images=images)
     text = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=False)
-    text = text[0] if isinstance(text, list) else text
-    return len(processor.tokenizer(text)["input_ids"]) + sum(_image_expansion(processor, im.size) for im in images)
+    return len(processor.tokenizer(text[0] if isinstance(text, list) else text)["input_ids"])
+
+
+def _full_length(processor, prompt: list[dict], images: list) -> int:
+    from trl.data_utils import prepare_multimodal_messages
+
+    messages = prepare_multimodal_messages(prompt, images=images)
+    enc = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=True, return_dict=True)
+    return len(enc["input_ids"][0])
 
 
 _EXPANSION: dict[tuple, tuple] = {}  # (processor id, its size settings, image size) -> (processor, extra tokens)
@@ -100,16 +111,7 @@ def _image_expansion(processor, size: tuple[int, int]) -> int:
 
     key = (id(processor), repr(getattr(processor.image_processor, "size", None)), size)
     if key not in _EXPANSION:
-        probe = [{"role": "user", "content": "x"}]
-        with_image = _full_length(processor, probe, [Image.new("RGB", size)])
-        without = prompt_length(processor, probe, [])
-        _EXPANSION[key] = (processor, with_image - without)  # the processor is kept so its id is never reused
+        probe, image = [{"role": "user", "content": "x"}], [Image.new("RGB", size)]
+        extra = _full_length(processor, probe, image) - _text_length(processor, probe, image)
+        _EXPANSION[key] = (processor, extra)  # the processor is kept so its id is never reused
     return _EXPANSION[key][1]
-
-
-def _full_length(processor, prompt: list[dict], images: list) -> int:
-    from trl.data_utils import prepare_multimodal_messages
-
-    messages = prepare_multimodal_messages(prompt, images=images)
-    enc = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=True, return_dict=True)
-    return len(enc["input_ids"][0])

@@ -8,18 +8,17 @@ overrides on top of each recipe's config.yaml. A stage whose output is complete 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 
 from core.errors import UserError
+from core.numerics import PINNED
 from core.tiny import build as build_tiny
 from demo import task
 from eval.harness import Candidate, checkpoints, evaluate_run
 from eval.settings import Setting
+from recipes.common import run_recipe
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETTINGS = (Setting("pass1_t001", 1, 1, 0.01, 0.001), Setting("pass1_t06", 1, 1, 0.6, 1.0))
 MODELS = ("sft", "sft_more", "grpo", "dapo")
 
@@ -115,14 +114,9 @@ def _train(log, out: str, name: str, recipe: str, args: list[str]) -> None:
     logfile = os.path.join(out, "logs", f"{name}.log")
 
     def launch():
-        os.makedirs(os.path.dirname(logfile), exist_ok=True)
-        cmd = [sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "1",
-               os.path.join(ROOT, "recipes", recipe, "train.py"), *args, "--output_dir", run_dir]
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-        with open(logfile, "w") as f:
-            f.write(" ".join(cmd) + "\n")
-            f.flush()
-            code = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        # pinned numerics: the same table on any machine of the kind (core/numerics.py)
+        code = run_recipe.launch(recipe, [*args, "--output_dir", run_dir], log=logfile, env=PINNED,
+                                 timeout=None).returncode
         if code:
             tail = open(logfile).read().strip().splitlines()[-3:]
             raise DemoError(f"{name} ({recipe}) failed with exit code {code}; log: {logfile}\n" + "\n".join(tail))

@@ -71,7 +71,7 @@ def train_rl(script: str, trainer_cls, config_cls, argv: list[str] | None = None
     """`script` is the recipe's train.py: its config.yaml is the default config."""
     recipe, rl, args, model_args = parse_args(script, argv, RecipeArguments, RLArguments, config_cls)
     reward_funcs = reward_functions(rl.reward_funcs)  # a bad reward spec stops here, before anything loads
-    check_dataset(recipe.dataset_name)
+    check_dataset(recipe.dataset_name, recipe.dataset_train_split)
     trainer = build_trainer(trainer_cls, recipe, rl, args, model_args, cached_models, reward_funcs)
     trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
     trainer.save_model(args.output_dir)
@@ -82,7 +82,7 @@ def train_on_rows(script: str, trainer_cls, config_classes: tuple, targets, argv
     """What SFT and DPO recipes do: parse, load the policy and its prompt rows, add the training targets
     (`targets(row, *extra_configs)` -> new columns), train, save."""
     recipe, args, *extra, model_args = parse_args(script, argv, RecipeArguments, *config_classes)
-    check_dataset(recipe.dataset_name)
+    check_dataset(recipe.dataset_name, recipe.dataset_train_split)
     model, processor, family, train, evaluation = load_policy_and_prompts(recipe, args, model_args, require_answer)
 
     def with_targets(data):
