@@ -159,7 +159,7 @@ SOURCES: dict[str, Source] = {
     "geoqa_r1v": Source(
         "GeoQA as R1-V trains (leonardPKU/GEOQA_R1V_Train_8K) and tests (754 rows, Geo170K images)",
         {"r1v_train": ("image", "problem", "solution"), "r1v_test": ("image_path", "question", "ground_truth")},
-        _geoqa, "8,031 train / 754 test", "`<answer> 145° </answer>`; `140°`, `3cm`"),
+        _geoqa, "8,031 train / 754 test", "`<answer> 145° </answer>`; `140°`, `3cm`, `9米`, `4√{3}cm²`, `π`"),
     "geometry3k": Source(
         "Geometry3K (hiyouga/geometry3k): multiple choice over diagram questions",
         {"hiyouga": ("images", "problem", "answer")}, _geometry3k, "2,101 / 300 / 601",
@@ -171,10 +171,10 @@ SOURCES: dict[str, Source] = {
     "maye": Source(
         "MAYE's jsonl (ManTle/MAYE): mm_math5k, geometry3k, MathVerse-100; image paths relative to the jsonl",
         {"maye": ("question", "answer", "image")}, _maye, "mm_math5k 5,000; geometry3k 2,101/300/601",
-        "bare answer; `solution` with `\\boxed{}` becomes the rationale"),
+        "`solution`'s last box (what MAYE scores), else `answer`; `solution` becomes the rationale"),
     "mathverse": Source(
         "MathVerse testmini (AI4Math/MathVerse)", {"testmini": ("question", "image", "answer", "question_type")},
-        _mathverse, "3,940 testmini", "letter (choices parsed from the question) or free form"),
+        _mathverse, "3,940 testmini", "letters (`(B)`, `C\\nD`, option text -> letters) or free form"),
     "mathvista": Source(
         "MathVista testmini (AI4Math/MathVista)",
         {"testmini": ("query", "choices", "answer", "question_type", "answer_type")}, _mathvista,

@@ -97,6 +97,7 @@ class VerifierPool:
     def close(self) -> None:
         for proc, conn in self._workers:
             proc.kill()
+            proc.join(timeout=1)
             conn.close()
         self._workers = []
 

@@ -54,12 +54,15 @@ def test_format_and_language_never_raise_and_stay_in_range(completion):
 
 def test_each_adversarial_completion_is_cut_off_at_its_budget():
     fn = get_accuracy_reward(budget_s=1.0)
-    fn(["\\boxed{x+1}"], solution=["1+x"])  # the pool's one-time start-up (warm-up included) is no check's budget
     logged = {}
     for text in ADVERSARIAL:
+        if sandbox._POOL is not None:  # one fresh worker, so the CPU time of the one killed is this check's
+            sandbox._POOL.close()
+        sandbox._POOL = None
+        fn(["\\boxed{x+1}"], solution=["1+x"])  # the pool's start-up (warm-up included) is no check's budget
         start, before = time.monotonic(), os.times()
         assert fn([text], solution=["2"], log_metric=lambda k, v: logged.__setitem__(k, v)) == [0.0]
-        after = os.times()  # a killed worker is reaped, so its CPU time is counted here
+        after = os.times()  # a killed worker is reaped, so its CPU time (warm-up included) is counted here
         used = after.children_user + after.children_system - before.children_user - before.children_system
         assert used < 1.0 + 0.3, text[:40]  # the budget is the check's CPU time, plus reading it every 20 ms
         assert time.monotonic() - start < sandbox._WALL_FACTOR * 1.0, text[:40]  # however busy the machine
