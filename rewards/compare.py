@@ -12,9 +12,10 @@ from fractions import Fraction
 _LETTERS = "ABCDEFGH"
 # "B", "(B)", "B.", "B)", "B: 60°", "B. 60°" ; not "A or B", "A, B", "AB"
 _CHOICE = re.compile(r"^[(\[]?([A-Ha-h])[)\]]?(?:\s*[.:)]\s*(.*))?$", re.DOTALL)
-_LETTER_ITEM = r"[(\[]?[A-H][)\]]?"
-# several option letters: "C, D", "C and D", "(C)(D)", "CD"; a hedge ("A or B") is not a list
-_LETTER_LIST = re.compile(rf"^{_LETTER_ITEM}(?:\s*(?:,|;|&|and|\n)?\s*{_LETTER_ITEM})+$")
+_LETTER_ITEM = r"[(\[]?+[A-H][)\]]?+"
+# several option letters: "C, D", "C and D", "(C)(D)", "CD"; a hedge ("A or B") is not a list. Possessive
+# quantifiers: no backtracking over model text.
+_LETTER_LIST = re.compile(rf"^{_LETTER_ITEM}(?:\s*+(?:,|;|&|and)?+\s*+{_LETTER_ITEM})++$")
 _OPTION_WORD = re.compile(r"^(?:option|choice|answer)\s*[:]?\s*", re.IGNORECASE)
 _WRAPPER = re.compile(r"^\\(?:text|textbf|textrm|mathrm|mathbf|mbox|boxed|fbox)\s*\{(.*)\}$", re.DOTALL)
 
@@ -34,8 +35,9 @@ _UNITS = {
 }
 _UNIT_NAME = {alias: name for name, aliases in _UNITS.items() for alias in aliases}
 _UNIT_WORD = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(_UNIT_NAME, key=len, reverse=True))
-_UNIT = re.compile(rf"(\s*)(?:\\(?:text|mathrm|mbox|rm)\s*\{{\s*~?\s*({_UNIT_WORD})\s*\}}|({_UNIT_WORD}))"
+_UNIT = re.compile(rf"(\s*+)(?:\\(?:text|mathrm|mbox|rm)\s*\{{\s*~?\s*({_UNIT_WORD})\s*\}}|({_UNIT_WORD}))"
                    rf"\s*(?:\^\s*\{{?\s*([23])\s*\}}?\s*\^?|([²³]))?\s*$", re.IGNORECASE)
+_UNIT_TAIL = 48  # longer than any unit as written ('\\mathrm{~nautical miles}^{3}')
 _VALUE_END = re.compile(r"(?:[0-9})]|π|\\pi)$")  # a unit glued to its value: '3cm', '4πcm', '(√{3}+1)小时'
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z .]*?\s*=\s*(?!=)(\S.*)$", re.DOTALL)  # 'Area =113.1 cm^2' -> '113.1 cm^2'
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^[+-]?\.\d+$")
@@ -62,10 +64,11 @@ def split_unit(s: str) -> tuple[str, str | None]:
     """'145°' -> ('145', '°'), '3 cm' -> ('3', 'cm'), '9米' -> ('9', 'm'), '4πcm^{2}' -> ('4π', 'cm^2'),
     '12 units' -> ('12', ''), '12' -> ('12', None). A word is a unit only when it follows a value."""
     s = s.strip()
-    m = _DEGREE.search(s)
+    tail = len(s) - min(len(s), _UNIT_TAIL)  # a unit is the answer's last few characters: search only there
+    m = _DEGREE.search(s, tail)
     if m and m.start() > 0:
         return s[: m.start()].strip(), "°"
-    m = _UNIT.search(s)
+    m = _UNIT.search(s, tail)
     if m and m.start() > 0:
         value = s[: m.start()].strip()
         glued = not m.group(1) and m.group(3) and m.group(3).isascii()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rewards import (
     accuracy_reward,
     apply_no_eos_penalty,
+    compare,
     format_reward,
     get,
     get_accuracy_reward,
@@ -67,6 +68,22 @@ def test_each_adversarial_completion_is_cut_off_at_its_budget():
         assert used < 1.0 + 0.3, text[:40]  # the budget is the check's CPU time, plus reading it every 20 ms
         assert time.monotonic() - start < sandbox._WALL_FACTOR * 1.0, text[:40]  # however busy the machine
     assert "accuracy/timeouts" in logged
+
+
+HOSTILE = ["A   " * 499 + "!", "(A)  " * 399 + "x", "1" + " " * 1998 + "x", "a " * 999 + "=", "\\text{" * 300 + "A",
+           "9" * 1999, "√" * 1999, "1 " + "\\text{ " * 280, "A , " * 499 + "or"]
+
+
+def test_cheap_checks_take_linear_time_on_hostile_answers():
+    """The exact checks run in the trainer's own process on model text up to MAX_ANSWER_CHARS: no regex may
+    backtrack (a letter list with runs of spaces took seconds before possessive quantifiers)."""
+    for text in HOSTILE:
+        start = time.monotonic()
+        compare.choice_equal(text, "C, D", ["a", "b", "c", "d"])
+        compare.choice_equal(text, "B", ["1", "2"])
+        compare.numbers_equal(text, "Area $=113.1 \\mathrm{~cm}^{2}$")
+        compare.split_unit(compare.canonical(text))
+        assert time.monotonic() - start < 0.05, text[:20]
 
 
 def test_budget_holds_in_a_worker_thread():
