@@ -116,7 +116,8 @@ def _mathvista(row: dict, layout: str) -> dict:
             raise Drop("answer not among the choices")
         answer, kind = letter(choices.index(str(row["answer"])), choices), "choice"
     elif row.get("answer_type") in ("integer", "float"):
-        answer, kind = numeric_gold(row["answer"])
+        answer, _ = numeric_gold(row["answer"])
+        kind = "integer" if row["answer_type"] == "integer" else "number"  # MathVista's type picks its rule
         if row["answer_type"] == "float" and row.get("precision") is not None:
             precision = int(row["precision"])
     else:
