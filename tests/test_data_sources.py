@@ -108,7 +108,7 @@ def test_recipes_name_datasets_by_source(tmp_path, monkeypatch):
     from core.datasets import DataError, load_split
 
     monkeypatch.setenv("VLM_RL_DATA", str(tmp_path / "data"))
-    with pytest.raises(DataError, match="python -m data_prep ai2d --input"):
+    with pytest.raises(DataError, match="python -m data_prep SOURCE --input"):
         load_split("ai2d", "test")
     path, *_ = geometry3k(str(tmp_path / "raw"))
     data_prep(["geometry3k", "--input", path, "--out", str(tmp_path / "data" / "geometry3k")])
