@@ -14,8 +14,8 @@ class HFGenerator:
 
     @torch.no_grad()
     def __call__(self, prompts: list[list[dict]], images: list[list], n: int, temperature: float,
-                 top_p: float) -> list[list[str]]:
-        """n completions per prompt, batched with left padding."""
+                 top_p: float, with_ends: bool = False) -> list[list]:
+        """n completions per prompt, batched with left padding; with_ends=True gives (text, ended with EOS)."""
         out = []
         for start in range(0, len(prompts), self.batch_size):
             chunk = [prepare_multimodal_messages(p, images=i) for p, i in
@@ -26,7 +26,12 @@ class HFGenerator:
             enc = enc.to(self.model.device)
             ids = self.model.generate(**enc, do_sample=True, temperature=temperature, top_p=top_p,
                                       num_return_sequences=n, max_new_tokens=self.max_new_tokens)
-            texts = self.processor.batch_decode(ids[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+            ids = ids[:, enc["input_ids"].shape[1]:]
+            texts = self.processor.batch_decode(ids, skip_special_tokens=True)
+            if with_ends:
+                eos = self.model.generation_config.eos_token_id
+                eos = torch.tensor([eos] if isinstance(eos, int) else list(eos or []), device=ids.device)
+                texts = list(zip(texts, torch.isin(ids, eos).any(dim=1).tolist(), strict=True))
             out += [texts[i * n:(i + 1) * n] for i in range(len(chunk))]
         return out
 

@@ -35,5 +35,5 @@ def pairs_dataset(tmp_path_factory, tiny_models, angles_dataset):
 
     out = str(tmp_path_factory.mktemp("data") / "pairs")
     main(["--model", tiny_models["qwen2_vl"], "--dataset", angles_dataset, "--k", "4", "--max-new-tokens", "8",
-          "--reward", "tests.helpers.even_length_reward", "--out", out])
+          "--reward", "tests.helpers.even_length_reward", "--no-require-eos", "--out", out])  # it never ends
     return out

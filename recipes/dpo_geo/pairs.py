@@ -3,9 +3,10 @@
     python -m recipes.dpo_geo.pairs --model PATH --dataset NAME_OR_DIR --out DIR [--split train] [--k 8]
     python -m recipes.dpo_geo.pairs --rlaif-v openbmb/RLAIF-V-Dataset --out DIR      # or a local parquet / folder
 
-Sampling: K responses per prompt from one generate call, scored by the training accuracy reward; a prompt gives
-one pair (chosen = a correct response, rejected = an incorrect one). Prompts with no correct or no incorrect
-response are dropped and counted, like every other dropped row, in DIR/summary.json.
+Sampling: K responses per prompt from one generate call, judged by the rewards named with --reward (default:
+accuracy and format); a prompt gives one pair: chosen = a response that passes every judging reward (score > 0)
+and ended with EOS, rejected = one that does not. Prompts without both are dropped and counted, like every other
+dropped row, in DIR/summary.json.
 """
 
 from __future__ import annotations
@@ -26,27 +27,34 @@ from data_prep.writer import write
 RLAIF_V_COLUMNS = ("image", "question", "chosen", "rejected")
 
 
-def pick_pair(texts: list[str], correct: list[bool], rng: random.Random) -> tuple[str, str] | str:
+NO_GOOD, NO_BAD = "no response passes every reward and ends", "every response passes every reward and ends"
+
+
+def pick_pair(texts: list[str], good: list[bool], rng: random.Random) -> tuple[str, str] | str:
     """(chosen, rejected), or the reason the prompt gives no pair."""
-    right = [t for t, ok in zip(texts, correct, strict=True) if ok]
-    wrong = [t for t, ok in zip(texts, correct, strict=True) if not ok]
-    if not right:
-        return "no correct response"
-    if not wrong:
-        return "no incorrect response"
-    return rng.choice(right), rng.choice(wrong)
+    passed = [t for t, ok in zip(texts, good, strict=True) if ok]
+    failed = [t for t, ok in zip(texts, good, strict=True) if not ok]
+    if not passed:
+        return NO_GOOD
+    if not failed:
+        return NO_BAD
+    return rng.choice(passed), rng.choice(failed)
 
 
-def verdicts(reward, texts: list[str], row: dict) -> list[bool]:
-    """Right (score > 0) or wrong, by a reward with TRL's signature; None (unscorable) counts as wrong."""
+def verdicts(rewards: list, texts: list[str], ended: list[bool], row: dict) -> list[bool]:
+    """Good: ended with EOS (a response cut at the token limit is not a finished answer) and scored > 0 by every
+    reward (TRL's signature); None (unscorable) does not pass."""
     columns = {c: [row[c]] * len(texts) for c in ("id", "answer", "answer_type", "choices") if c in row}
-    scores = reward([[{"role": "assistant", "content": t}] for t in texts], **columns)
-    return [s is not None and s > 0 for s in scores]
+    good = list(ended)
+    for reward in rewards:
+        scores = reward([[{"role": "assistant", "content": t}] for t in texts], **columns)
+        good = [g and s is not None and s > 0 for g, s in zip(good, scores, strict=True)]
+    return good
 
 
 def sample_pairs(model_path: str, dataset: str, split: str, k: int, temperature: float, max_new_tokens: int,
-                 system_prompt: str | None, limit: int | None, seed: int, reward_spec: str = "accuracy",
-                 batch_size: int = 8):
+                 system_prompt: str | None, limit: int | None, seed: int,
+                 reward_specs: tuple[str, ...] = ("accuracy", "format"), require_eos: bool = True, batch_size: int = 8):
     from transformers import set_seed
 
     from core.datasets import load_split
@@ -56,7 +64,7 @@ def sample_pairs(model_path: str, dataset: str, split: str, k: int, temperature:
     from recipes.common.config import reward_functions
 
     set_seed(seed)
-    reward = reward_functions([reward_spec])[0]
+    rewards = reward_functions(list(reward_specs))
     model, processor, family = load_model(model_path, dtype="auto")
     raw = load_split(dataset, split)
     raw = raw.select(range(min(limit, len(raw)))) if limit else raw
@@ -66,9 +74,12 @@ def sample_pairs(model_path: str, dataset: str, split: str, k: int, temperature:
     dropped, rows = Counter(summary["dropped"]), []
     for start in tqdm(range(0, len(prompts), batch_size), desc=f"sampling {k} per prompt"):
         part = [prompts[i] for i in range(start, min(start + batch_size, len(prompts)))]
-        samples = generate([r["prompt"] for r in part], [r["images"] for r in part], k, temperature, 1.0)
-        for row, texts in zip(part, samples, strict=True):
-            pair = pick_pair(texts, verdicts(reward, texts, row), rng)
+        samples = generate([r["prompt"] for r in part], [r["images"] for r in part], k, temperature, 1.0,
+                           with_ends=True)
+        for row, sampled in zip(part, samples, strict=True):
+            texts = [text for text, _ in sampled]
+            ended = [end or not require_eos for _, end in sampled]
+            pair = pick_pair(texts, verdicts(rewards, texts, ended, row), rng)
             if isinstance(pair, str):
                 dropped[pair] += 1
                 continue
@@ -120,8 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--max-new-tokens", type=int, default=1024)
     p.add_argument("--system-prompt", default=R1_SYSTEM_PROMPT, help="'' for none; use the one the recipe trains with")
-    p.add_argument("--reward", default="accuracy", help="what decides right and wrong (score > 0 is right): a "
-                                                        "reward spec as in the recipes' reward_funcs")
+    p.add_argument("--reward", nargs="+", default=["accuracy", "format"],
+                   help="the judging rewards, as in the recipes' reward_funcs: chosen scores > 0 on every one")
+    p.add_argument("--require-eos", action=argparse.BooleanOptionalAction, default=True,
+                   help="chosen must have ended with EOS (--no-require-eos: random test models never end)")
     p.add_argument("--limit", type=int)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
@@ -134,10 +147,10 @@ def main(argv: list[str] | None = None) -> None:
             if not args.dataset:
                 p.exit(2, "error: --dataset is required with --model\n")
             if args.k < 2:
-                p.exit(2, "error: --k must be at least 2 to find a correct and an incorrect response\n")
+                p.exit(2, "error: --k must be at least 2 to find a passing and a failing response\n")
             splits, dropped = sample_pairs(args.model, args.dataset, args.split or "train", args.k, args.temperature,
                                            args.max_new_tokens, args.system_prompt or None, args.limit, args.seed,
-                                           args.reward)
+                                           tuple(args.reward), args.require_eos)
     except (InputError, ValueError) as err:
         p.exit(2, f"error: {str(err).splitlines()[0]}\n")
     summary = write(splits, args.out, dropped)
