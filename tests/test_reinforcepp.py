@@ -220,3 +220,14 @@ def test_tools_are_refused_with_a_clear_error():
 
     with pytest.raises(ValueError, match="does not support tools"):
         ReinforcePPTrainer(model=None, tools=[tool])
+
+
+def test_one_sample_per_prompt_logs_no_group_statistics(tiny_models, angles_dataset, tmp_path):
+    """With G = 1 there are no groups: TRL's frac_reward_zero_std is not logged, and the completions table shows
+    the token advantages that train (each row's mean), not TRL's all-zero group advantages."""
+    trainer = make_trainer(ReinforcePPTrainer, ReinforcePPConfig, tiny_models["qwen2_vl"], angles_dataset, tmp_path,
+                           ["tests.helpers.text_length_reward"], num_generations=1, per_device_train_batch_size=4,
+                           beta=0.0, max_completion_length=6, max_steps=1)
+    trainer.train()
+    assert not any("frac_reward_zero_std" in h for h in trainer.state.log_history)
+    assert any(abs(a) > 0 for a in trainer._logs["advantages"])
