@@ -11,6 +11,7 @@ from transformers import TrainerCallback
 
 from recipes.common.advantages import gae, token_rewards
 from recipes.ppo_geo.trainer import PPOConfig, PPOTrainer, adaptive_kl_coef, value_loss
+from tests.test_recipe_runs import launch, small_config
 from tests.trainers import make_trainer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,3 +171,23 @@ def test_unscorable_rows_carry_no_advantage_and_no_value_target(tiny_models, ang
 def test_tools_are_refused_with_a_clear_error():
     with pytest.raises(ValueError, match="does not support tools"):
         PPOTrainer(None, tools=[len])
+
+
+def test_two_process_run_with_adaptive_kl_resumes_with_the_same_coefficient(tiny_models, angles_dataset, tmp_path):
+    """kl_coef > 0 with a target on two processes: step 1's KL is 0 (policy = reference), so the coefficient its
+    rewards used (0.05) drops by 20 % x n / horizon after the step; a run resumed at step 1 uses that one."""
+    out = str(tmp_path / "out")
+    cfg = small_config("ppo_geo", tmp_path / "c.yaml", kl_coef=0.05, kl_target=1e-6, kl_horizon=10, beta=0.01,
+                       save_steps=1)
+    common = ["--config", cfg, "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name", angles_dataset,
+              "--output_dir", out]
+    result = launch("ppo_geo", *common, processes=2)
+    assert result.returncode == 0, result.stderr[-3000:]
+    logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
+    used = [h["ppo/kl_coef"] for h in logs if "ppo/kl_coef" in h]
+    assert used == pytest.approx([0.05, 0.05 * (1 - 0.2 * 4 / 10)])
+
+    result = launch("ppo_geo", *common, "--resume_from_checkpoint", os.path.join(out, "checkpoint-1"), processes=2)
+    assert result.returncode == 0, result.stderr[-3000:]
+    logs = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))["log_history"]
+    assert [h["ppo/kl_coef"] for h in logs if "ppo/kl_coef" in h][-1] == pytest.approx(used[1])
