@@ -46,7 +46,11 @@ class ReplicaCheckCallback(TrainerCallback):
         import torch
 
         model = self.trainer.accelerator.unwrap_model(self.trainer.model)
-        params = [p.detach().double() for p in model.parameters() if p.requires_grad]
+        params = [p for p in model.parameters() if p.requires_grad]
+        if any(hasattr(p, "ds_id") for p in params):
+            return  # ZeRO-3: each process holds empty placeholders and a shard; gathered, every process sees the same
+        # FSDP2 parameters are sharded DTensors, which the gather below cannot take: checksum their full tensors
+        params = [(p.full_tensor() if hasattr(p, "full_tensor") else p).detach().double() for p in params]
         # weight each tensor by its position, so two swapped updates do not cancel out
         checksum = sum((i + 1) * (p.sum() + p.square().sum()) for i, p in enumerate(params))
         every = self.trainer.accelerator.gather(torch.as_tensor(checksum, device=self.trainer.accelerator.device)[None])
