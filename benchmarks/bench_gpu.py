@@ -22,8 +22,9 @@ import statistics
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from benchmarks.timing import PhaseTimes, run_child
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 G, PROMPTS, COMPLETION = 8, 4, 256
 PHASES = ("generation", "scoring", "log-probs", "train fwd+bwd")
@@ -168,8 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     for config in ("hf", "vllm"):
         if config not in skipped:
             print(f"{config} generation ...", file=sys.stderr, flush=True)
-            results[config] = run_child(__spec__.name, [config, model, data, os.path.join(work, config), str(args.steps),
-                                                   str(args.warmup), str(args.peak_tflops or "")], cwd=ROOT)
+            results[config] = run_child(__spec__.name, [config, model, data, os.path.join(work, config),
+                                                        str(args.steps), str(args.warmup),
+                                                        str(args.peak_tflops or "")], cwd=ROOT)
     first = next(iter(results.values()))
     report = {"setup": {"model": f"Qwen2-VL, size {args.size}", "device": first["device"], "prompts": PROMPTS,
                         "completion_tokens": first["max_completion_length"], "image_side": side,

@@ -16,8 +16,9 @@ import statistics
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from benchmarks.timing import PhaseTimes, run_child
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SIDE, G, PROMPTS, STEPS, WARMUP = 448, 8, 2, 5, 1
 ROUNDS = 2  # the configurations run interleaved (A B C A B C): process-to-process noise is about +-10 %
@@ -73,8 +74,8 @@ def main() -> None:
     for round_ in range(ROUNDS):
         for config in CONFIGS:
             print(f"round {round_ + 1}/{ROUNDS}: {config} ...", file=sys.stderr, flush=True)
-            runs[config].append(run_child(__spec__.name, [config, model, data, os.path.join(work, f"{config}-{round_}")],
-                                          cwd=ROOT))
+            runs[config].append(run_child(__spec__.name,
+                                          [config, model, data, os.path.join(work, f"{config}-{round_}")], cwd=ROOT))
     results = {c: {k: statistics.fmean(r[k] for r in rs) for k in rs[0]} | {"step_per_round": [r["step"] for r in rs]}
                for c, rs in runs.items()}
     bare, recipe, cached = (results[c]["step"] for c in CONFIGS)

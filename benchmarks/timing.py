@@ -43,13 +43,14 @@ class PhaseTimes(TrainerCallback):
 
 
 def run_child(module: str, args: list[str], cwd: str, env: dict | None = None) -> dict:
-    """Run `python -m module --one ARGS` in a fresh process (its own peak memory, its own GPU context) and return the dict it
-    prints on its `RESULT {json}` line; exit with the child's stderr tail if it fails."""
+    """Run `python -m module --one ARGS` in a fresh process (its own peak memory, its own GPU context) and return
+    the dict it prints on its `RESULT {json}` line; exit with the child's stderr tail if it fails."""
     import json
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", module, "--one", *args], capture_output=True, text=True, cwd=cwd, env=env)
+    run = subprocess.run([sys.executable, "-m", module, "--one", *args], capture_output=True, text=True, cwd=cwd,
+                         env=env)
     line = [x for x in run.stdout.splitlines() if x.startswith("RESULT ")]
     if run.returncode or not line:
         sys.exit(f"error: benchmark run {args[0]!r} failed:\n{run.stderr[-3000:]}")

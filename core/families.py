@@ -129,8 +129,8 @@ def load_processor(name_or_path: str, revision: str = "main") -> ProcessorMixin:
 
 
 def load_model(
-    name_or_path: str, dtype: str | torch.dtype = "auto", revision: str = "main", attn_implementation: str | None = None,
-    **kwargs,
+    name_or_path: str, dtype: str | torch.dtype = "auto", revision: str = "main",
+    attn_implementation: str | None = None, **kwargs,
 ) -> tuple[PreTrainedModel, ProcessorMixin, Family]:
     """Model (safetensors only) + processor + family for a local directory or hub id."""
     family = family_of(name_or_path, revision)

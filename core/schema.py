@@ -7,6 +7,9 @@ from datasets import Features, Image, Sequence, Value
 from core.errors import UserError
 
 # answer_type tells the reward which comparison applies; it never changes what counts as correct.
+# Option letters, in the order of a row's `choices`.
+LETTERS = "ABCDEFGH"
+
 ANSWER_TYPES = ("integer", "number", "degrees", "length", "choice", "expression", "yesno", "text")
 
 FEATURES = Features(

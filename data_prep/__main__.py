@@ -20,11 +20,11 @@ from data_prep import preview, synthetic
 from data_prep.convert import StrictError, convert_split
 from data_prep.images import MAX_PIXELS
 from data_prep.reader import InputError, image_roots, read_splits
-from data_prep.sources import SOURCES as CONVERTERS
+from data_prep.sources import SOURCES
 from data_prep.writer import write
 
-SOURCES = {"synthetic": "offline PIL tasks: counting (CLEVR-like), angles (GeoQA-like), choice (geometry3k-like)",
-           **{name: source.description for name, source in CONVERTERS.items()}}
+DESCRIPTIONS = {"synthetic": "offline PIL tasks: counting (CLEVR-like), angles (GeoQA-like), choice (geometry3k-like)",
+           **{name: source.description for name, source in SOURCES.items()}}
 
 
 def _synthetic(args) -> dict:
@@ -40,7 +40,7 @@ def _synthetic(args) -> dict:
 def _convert(args) -> dict:
     if not args.input:
         raise InputError(f"--input PATH_OR_HUB_ID is required for {args.source}")
-    source, roots = CONVERTERS[args.source], image_roots(args.images)
+    source, roots = SOURCES[args.source], image_roots(args.images)
     splits, dropped = {}, {}
     for split, raw in read_splits(args.input, args.split).items():
         splits[split], dropped[split] = convert_split(args.source, source, split, raw, roots, args.limit, args.strict)
@@ -72,11 +72,11 @@ def main(argv: list[str] | None = None) -> None:
     syn.add_argument("--max-count", type=int, default=5)
     args = parser.parse_args(argv)
     if args.list:
-        for name, what in SOURCES.items():
+        for name, what in DESCRIPTIONS.items():
             print(f"{name:12s} {what}")
         return
-    if args.source not in SOURCES:
-        parser.exit(2, f"error: unknown source {args.source!r}; known: {', '.join(SOURCES)} (see --list)\n")
+    if args.source not in DESCRIPTIONS:
+        parser.exit(2, f"error: unknown source {args.source!r}; known: {', '.join(DESCRIPTIONS)} (see --list)\n")
     if not args.out:
         parser.exit(2, "error: --out DIR is required\n")
     if args.n_eval is None:

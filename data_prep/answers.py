@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from core.schema import LETTERS
 from rewards.compare import NO, YES, canonical, choice_letters, normalize_text, parse_number, split_unit
 from rewards.extract import unwrap_gold
 
-LETTERS = "ABCDEFGH"
 _MATH = re.compile(r"^[0-9a-zA-Z\s\\{}()\[\]^_+\-*/.,√π=<>|:°%']+$")
 
 

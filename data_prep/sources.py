@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.schema import LETTERS
 from data_prep.answers import (
-    LETTERS,
     Drop,
     answer_type_of,
     any_gold,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import UserError
+from core.specs import parse_spec
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -23,15 +26,13 @@ MAYE = (
 
 def parse_setting(spec: str) -> Setting:
     """'name:n=8,k=8,temperature=1.0,top_p=1.0' (missing keys: n=k=1, temperature 1.0, top_p 1.0)."""
-    name, _, params = spec.partition(":")
-    values = dict(n="1", k=None, temperature="1.0", top_p="1.0")
-    for item in filter(None, params.split(",")):
-        key, sep, value = item.partition("=")
-        if not sep or key not in values:
-            raise ValueError(f"setting {spec!r}: use name:n=8,k=8,temperature=1.0,top_p=1.0")
-        values[key] = value
-    n = int(values["n"])
-    k = int(values["k"] or n)
+    example = "name:n=8,k=8,temperature=1.0,top_p=1.0"
+    name, values = parse_spec(spec, "setting", example)
+    unknown = set(values) - {"n", "k", "temperature", "top_p"}
+    if unknown:
+        raise UserError(f"setting {spec!r}: unknown keys {sorted(unknown)}; use {example}")
+    n = int(values.get("n", 1))
+    k = int(values.get("k", n))
     if not 1 <= k <= n:
-        raise ValueError(f"setting {spec!r}: k must be between 1 and n")
-    return Setting(name, n, k, float(values["temperature"]), float(values["top_p"]))
+        raise UserError(f"setting {spec!r}: k must be between 1 and n")
+    return Setting(name, n, k, float(values.get("temperature", 1.0)), float(values.get("top_p", 1.0)))

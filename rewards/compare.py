@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-_LETTERS = "ABCDEFGH"
+from core.schema import LETTERS
+
 # "B", "(B)", "B.", "B)", "B: 60°", "B. 60°" ; not "A or B", "A, B", "AB"
 _CHOICE = re.compile(r"^[(\[]?([A-Ha-h])[)\]]?(?:\s*[.:)]\s*(.*))?$", re.DOTALL)
 _LETTER_ITEM = r"[(\[]?+[A-H][)\]]?+"
@@ -142,7 +143,7 @@ def _balanced(s: str) -> bool:
 def choice_letters(s: str) -> tuple[str, ...] | None:
     """'B', '(B)' -> ('B',); 'C\\nD', 'C, D' -> ('C', 'D'); anything else -> None."""
     s = unwrap_latex(s)
-    if len(s.strip("()[] ")) == 1 and s.strip("()[] ").upper() in _LETTERS:
+    if len(s.strip("()[] ")) == 1 and s.strip("()[] ").upper() in LETTERS:
         return (s.strip("()[] ").upper(),)
     if _LETTER_LIST.match(s):
         return tuple(sorted(set(re.findall(r"[A-H]", s))))
@@ -172,7 +173,7 @@ def choice_equal(pred: str, gold: str, choices, by_text: bool = True) -> bool:
             return False
         return (letter.upper(),) == gold_letters
     if by_text and choices and len(gold_letters) == 1:
-        idx = _LETTERS.find(gold_letters[0])
+        idx = LETTERS.find(gold_letters[0])
         texts = [normalize_text(str(c)) for c in choices]
         if 0 <= idx < len(texts) and normalize_text(pred) == texts[idx]:
             return True

@@ -4,8 +4,13 @@ import os
 
 import pytest
 
+from core.numerics import PINNED  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Pinned CPU numerics before torch loads (conftest is imported before any test module): the suite, and the
+# learning check above all, computes the same numbers on every machine of the kind and under any load.
+os.environ.update(PINNED)
 
 FAMILIES = ["qwen2_vl", "qwen2_5_vl", "llava", "internvl"]
 

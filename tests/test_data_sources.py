@@ -7,7 +7,7 @@ import pytest
 from datasets import load_from_disk
 
 from core.prompts import user_turn
-from data_prep.__main__ import SOURCES
+from data_prep.__main__ import DESCRIPTIONS
 from data_prep.__main__ import main as data_prep
 from data_prep.answers import answer_type_of, parse_choices_block
 from data_prep.sources import LETTER_HINT
@@ -17,7 +17,7 @@ CASES = [(name, build) for name, builders in FIXTURES.items() for build in build
 
 
 def test_every_source_has_a_fixture():
-    assert set(FIXTURES) | {"synthetic"} == set(SOURCES)
+    assert set(FIXTURES) | {"synthetic"} == set(DESCRIPTIONS)
 
 
 @pytest.mark.parametrize("name, build", CASES, ids=[b.__name__ for _, b in CASES])

@@ -90,7 +90,8 @@ def test_grpo_recipe_takes_trl_loss_types(tiny_models, angles_dataset, tmp_path,
     out = str(tmp_path / "out")
     run_recipe.run_in_process("grpo_geo", [
         "--config", small_config("grpo_geo", tmp_path / "c.yaml"), "--model_name_or_path", tiny_models["qwen2_vl"],
-        "--dataset_name", angles_dataset, "--output_dir", out, "--loss_type", loss_type, "--scale_rewards", scale_rewards])
+        "--dataset_name", angles_dataset, "--output_dir", out, "--loss_type", loss_type,
+        "--scale_rewards", scale_rewards])
     state = json.load(open(os.path.join(out, "checkpoint-2", "trainer_state.json")))
     assert state["global_step"] == 2
 

@@ -2,7 +2,8 @@
 fixed or adaptive KL in the reward, verifiable rewards on the last token, vision tower frozen.
 
     accelerate launch recipes/ppo_geo/train.py                       # the run config.yaml documents
-    accelerate launch recipes/ppo_geo/train.py --model_name_or_path DIR --dataset_name DIR --max_steps 2 --output_dir OUT
+    accelerate launch recipes/ppo_geo/train.py --model_name_or_path DIR --dataset_name DIR --max_steps 2 \
+        --output_dir OUT
     accelerate launch recipes/ppo_geo/train.py --kl_target 6.0       # adaptive KL coefficient
 """
 
