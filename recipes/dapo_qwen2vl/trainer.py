@@ -72,6 +72,8 @@ class DAPOTrainer(GRPOTrainer):
             raise ValueError(f"dynamic_sampling_reward {self.args.dynamic_sampling_reward!r} is not among the reward "
                              f"functions {self.reward_func_names}")
         self._decider = self.reward_func_names.index(self.args.dynamic_sampling_reward)
+        if not hasattr(self.train_dataset, "__len__"):
+            raise ValueError("dynamic sampling reads prompts by index: it needs a map-style dataset, not a stream")
         self._stream = PromptStream(len(self.train_dataset), self.args.generation_batch_size // self.num_generations,
                                     self.args.seed, self.shuffle_dataset)
 
