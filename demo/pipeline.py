@@ -1,4 +1,5 @@
-"""One seed of the demo: tiny model -> data -> SFT warm start -> GRPO, DAPO and more SFT -> evaluation.
+"""One seed of the demo: tiny model -> data -> SFT warm start -> GRPO, DAPO and more SFT (with --full also
+Reinforce++ and PPO) -> evaluation.
 
 Training runs the recipes themselves through `accelerate launch` (the code path a user runs), with the demo's
 overrides on top of each recipe's config.yaml. A stage whose output is complete is skipped, so an interrupted
@@ -21,6 +22,8 @@ from recipes.common import run_recipe
 
 SETTINGS = (Setting("pass1_t001", 1, 1, 0.01, 0.001), Setting("pass1_t06", 1, 1, 0.6, 1.0))
 MODELS = ("sft", "sft_more", "grpo", "dapo")
+FULL_MODELS = (*MODELS, "reinforcepp", "ppo")
+RL_MODELS = ("grpo", "dapo", "reinforcepp", "ppo")
 
 
 class DemoError(UserError):
@@ -44,8 +47,11 @@ class DemoConfig:
         return ["--system_prompt", "", "--max_pixels", str(task.SIDE * task.SIDE), "--seed", str(seed),
                 "--gradient_checkpointing", "false", "--logging_steps", "1", "--report_to", "none"]
 
+    def completions_per_step(self) -> int:
+        return self.prompts_per_step * self.generations
+
     def rl(self) -> list[str]:
-        return ["--per_device_train_batch_size", str(self.prompts_per_step * self.generations),
+        return ["--per_device_train_batch_size", str(self.completions_per_step()),
                 "--num_generations", str(self.generations), "--gradient_accumulation_steps", "1",
                 "--learning_rate", str(self.rl_lr), "--lr_scheduler_type", "constant", "--beta", "0",
                 "--max_steps", str(self.rl_steps), "--max_completion_length", str(self.max_new_tokens),
@@ -69,11 +75,17 @@ def run_seed(out: str, seed: int, cfg: DemoConfig, log=print, models: tuple[str,
     sft = ["--model_name_or_path", os.path.join(out, "sft")]
     overlong = f"soft_overlong:max_completion_len={cfg.max_new_tokens},soft_punish_cache={cfg.max_new_tokens // 4}"
     dapo_rewards = ["--reward_funcs", "accuracy:negative=true", "format", overlong]
+    # Reinforce++ and PPO sample one response per prompt: the same completions per step, from 8x the prompts.
+    one_each = ["--num_generations", "1", "--reward_funcs", "accuracy", "format"]
     stages = {
         "sft": ("sft_geo", ["--model_name_or_path", model_dir, *cfg.sft(cfg.sft_steps)]),
         "sft_more": ("sft_geo", [*sft, *cfg.sft(cfg.rl_steps)]),       # as many steps as RL gets
         "grpo": ("grpo_geo", [*sft, *cfg.rl()]),
         "dapo": ("dapo_qwen2vl", [*sft, *cfg.rl(), *dapo_rewards]),
+        "reinforcepp": ("reinforcepp_geo", [*sft, *cfg.rl(), *one_each, "--question_template", "{problem}",
+                                            "--steps_per_generation", "1"]),  # its config: MAYE's 32
+        "ppo": ("ppo_geo", [*sft, *cfg.rl(), *one_each, "--kl_coef", "0", "--critic_learning_rate", str(cfg.rl_lr),
+                            "--generation_batch_size", str(cfg.completions_per_step())]),
     }
     models = ("sft", *[m for m in models if m != "sft"])
     for name in models:
@@ -88,7 +100,7 @@ def evaluate(out: str, data_dir: str, cfg: DemoConfig, log, models: tuple[str, .
     common = dict(dataset=data_dir, prompt_args={"system_prompt": None, "question_template": "{problem}",
                                                  "max_prompt_length": None},
                   max_new_tokens=cfg.max_new_tokens, batch_size=50)
-    rl = [m for m in models if m in ("grpo", "dapo")]
+    rl = [m for m in models if m in RL_MODELS]
     results = {name: evaluate_run([Candidate("final", os.path.join(out, name), 0, 0.0)], splits=["test", "test_ood"],
                                   settings=list(SETTINGS), out=os.path.join(out, "eval", name), **common)["final"]
                for name in models}
@@ -97,7 +109,22 @@ def evaluate(out: str, data_dir: str, cfg: DemoConfig, log, models: tuple[str, .
     log(f"  evaluation: {time.time() - started:.0f} s")
     table = {name: {f"{split}_{setting}": m["accuracy"] for setting, splits in r["results"].items()
                     for split, m in splits.items()} for name, r in results.items()}
-    return {"table": table, "curves": curves, "logs": {name: _log_history(os.path.join(out, name)) for name in rl}}
+    logs = {name: _log_history(os.path.join(out, name)) for name in rl}
+    generated = {name: completions_generated(logs[name], cfg) for name in rl}
+    return {"table": table, "curves": curves, "logs": logs, "completions": generated}
+
+
+def completions_generated(log_history: list[dict], cfg: DemoConfig) -> dict[int, int]:
+    """Completions sampled up to each step ({step: total}): a fixed batch per step, except DAPO's dynamic
+    sampling, which logs the groups it sampled (kept or filtered) in dynamic_sampling/prompts_consumed."""
+    total, by_step = 0, {0: 0}
+    for entry in log_history:
+        if "step" not in entry or "loss" not in entry and "dynamic_sampling/prompts_consumed" not in entry:
+            continue
+        consumed = entry.get("dynamic_sampling/prompts_consumed")
+        total += int(consumed * cfg.generations) if consumed is not None else cfg.completions_per_step()
+        by_step[entry["step"]] = total
+    return by_step
 
 
 def _stage(log, what: str, done_marker: str, fn) -> None:
