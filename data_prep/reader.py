@@ -120,7 +120,14 @@ def _from_files(source: str, split: str | None) -> dict[str, RawSplit]:
     splits: dict[str, RawSplit] = {}
     for path in files:
         name = split if split and os.path.isfile(source) else split_of(path)
-        part = _read_file(path)
+        try:
+            part = _read_file(path)
+        except InputError:
+            raise
+        except Exception as err:  # a truncated parquet, a broken arrow file, bad JSON: name the file, one line
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+            raise InputError(f"{path}: cannot read it as {FORMATS[os.path.splitext(path)[1]]} ({first}); "
+                             "re-download or re-export the file") from None
         if name in splits:
             splits[name].rows = list(splits[name].rows) + list(part.rows)
             splits[name].bad_lines += part.bad_lines

@@ -89,3 +89,25 @@ def test_cli_lists_sources_and_rejects_unknown(capsys):
     assert "synthetic" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         data_prep_main(["nope", "--out", "x"])
+
+
+@pytest.mark.parametrize("name, damage", [("train.parquet", lambda b: b[: len(b) // 2]),
+                                          ("train.json", lambda b: b[:-3])])
+def test_a_corrupt_input_file_is_named_in_one_line(tmp_path, capsys, name, damage):
+    import datasets
+
+    good = tmp_path / f"good{os.path.splitext(name)[1]}"
+    rows = [{"question": "How many?", "answer": "3", "image": ""}] * 4
+    if name.endswith(".parquet"):
+        datasets.Dataset.from_list(rows).to_parquet(str(good))
+    else:
+        good.write_text(json.dumps(rows))
+    bad = tmp_path / "in" / name
+    bad.parent.mkdir()
+    bad.write_bytes(damage(good.read_bytes()))
+    capsys.readouterr()  # the fixture's own progress bar
+    with pytest.raises(SystemExit) as exit_:
+        data_prep_main(["clevr_count", "--input", str(bad.parent), "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and str(bad) in err, err
