@@ -26,7 +26,7 @@ CONFIGS = ("bare TRL", "recipe", "recipe + vision cache")
 PHASES = ("generation", "scoring", "log-probs", "train fwd+bwd")
 
 
-def one(config: str, model_dir: str, data: str, out: str) -> dict:
+def one(config: str, model_dir: str, data: str, out: str, completion: str = "8") -> dict:
     """Run STEPS GRPO steps in this process; per-step phase times after WARMUP, and peak RSS."""
     from trl import GRPOConfig, GRPOTrainer, ModelConfig
 
@@ -37,8 +37,8 @@ def one(config: str, model_dir: str, data: str, out: str) -> dict:
     from recipes.common.launch import build_trainer
 
     args = GRPOConfig(output_dir=out, num_generations=G, per_device_train_batch_size=G * PROMPTS, beta=0.04,
-                      max_completion_length=8, max_steps=STEPS, logging_steps=1, report_to="none", bf16=False,
-                      save_strategy="no", seed=0, use_cpu=True)
+                      max_completion_length=int(completion), max_steps=STEPS, logging_steps=1, report_to="none",
+                      bf16=False, save_strategy="no", seed=0, use_cpu=True)
     if config == "bare TRL":  # TRL as its docs show it, with the same frozen tower and the same prompt rows
         model, processor, family = load_model(model_dir, dtype="float32")
         set_pixel_range(processor, None, SIDE * SIDE)
@@ -60,16 +60,12 @@ def one(config: str, model_dir: str, data: str, out: str) -> dict:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--one":
-        print("RESULT " + json.dumps(one(*sys.argv[2:6])))
+        print("RESULT " + json.dumps(one(*sys.argv[2:7])))
         return
-    from core.tiny import build
-    from data_prep.__main__ import main as data_prep
-
+    if sys.argv[1:] == ["--real-shapes"]:
+        return real_shapes()
     work = tempfile.mkdtemp()
-    model = build("qwen2_vl", os.path.join(work, "tiny"), seed=0, size="vision_heavy")
-    data = os.path.join(work, "angles")
-    data_prep(["synthetic", "--task", "angles", "--n", "32", "--image-size", str(SIDE), "--max-pixels",
-               str(SIDE * SIDE), "--out", data])
+    model, data = model_and_data(work, "vision_heavy")
     runs = {config: [] for config in CONFIGS}
     for round_ in range(ROUNDS):
         for config in CONFIGS:
@@ -102,6 +98,45 @@ def main() -> None:
                 f"{WARMUP} warm-up, each configuration in its own process, {ROUNDS} interleaved rounds, one run.\n\n"
                 + "\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def model_and_data(work: str, size: str) -> tuple[str, str]:
+    from core.tiny import build
+    from data_prep.__main__ import main as data_prep
+
+    model = build("qwen2_vl", os.path.join(work, size), seed=0, size=size)
+    data = os.path.join(work, "angles")
+    data_prep(["synthetic", "--task", "angles", "--n", "32", "--image-size", str(SIDE), "--max-pixels",
+               str(SIDE * SIDE), "--out", data])
+    return model, data
+
+
+REAL_COMPLETION = 512  # tokens: a reasoning-length answer (the random model never stops, so every one is this long)
+
+
+def real_shapes() -> None:
+    """`python -m benchmarks.bench_grpo --real-shapes`: the cache's gain at Qwen2-VL-2B's proportions (the
+    `qwen2_vl_2b_shape` size: vision tower ~27 % of the parameters, about half the language model's trunk, as in
+    the real model), 448-px images and 512-token completions. Writes docs/bench_real_shapes.json."""
+    work = tempfile.mkdtemp()
+    model, data = model_and_data(work, "qwen2_vl_2b_shape")
+    results = {}
+    for config in CONFIGS[1:]:
+        print(f"{config} ...", file=sys.stderr, flush=True)
+        results[config] = run_child(__spec__.name, [config, model, data, os.path.join(work, config),
+                                                    str(REAL_COMPLETION)], cwd=ROOT)
+    speedup = results[CONFIGS[1]]["step"] / results[CONFIGS[2]]["step"]
+    report = {"setup": {"image_side": SIDE, "generations": G, "prompts_per_step": PROMPTS,
+                        "completion_tokens": REAL_COMPLETION, "steps_timed": STEPS - WARMUP,
+                        "model": "tiny qwen2_vl (size qwen2_vl_2b_shape), float32, CPU"},
+              "results": results, "cache_speedup": round(speedup, 2)}
+    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
+    with open(os.path.join(ROOT, "docs", "bench_real_shapes.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    for config in CONFIGS[1:]:
+        print(f"{config}: " + ", ".join(f"{p} {results[config][p]:.2f} s" for p in PHASES)
+              + f"; step {results[config]['step']:.2f} s")
+    print(f"Frozen-vision cache at real shapes: {speedup:.2f}x")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,10 @@ SIZES = {"tiny": Size(), "small": Size(hidden=128, layers=4, heads=4, kv_heads=2
          "demo": Size(hidden=128, layers=4, heads=4, kv_heads=2, vision_hidden=64, image_side=112, init_std=0.15),
          # vision about as costly next to the language model as in Qwen2-VL-2B, on large images (benchmarks)
          "vision_heavy": Size(hidden=64, layers=2, vision_hidden=128, vision_depth=8, image_side=448),
+         # Qwen2-VL-2B's proportions at toy scale (benchmarks): vision ~27 % of the parameters and about half the
+         # language model's trunk (the real model: 665M vision, 1.31B trunk), on 448-px images
+         "qwen2_vl_2b_shape": Size(hidden=128, layers=4, heads=4, kv_heads=2, intermediate=256, vision_hidden=64,
+                                   vision_depth=3, vision_mlp_ratio=4, image_side=448),
          # Qwen2-VL-2B-Instruct's architecture (its config.json) with random weights: GPU benchmarks, no download
          "qwen2_vl_2b": Size(hidden=1536, layers=28, heads=12, kv_heads=2, intermediate=8960, vocab=151936,
                              vision_hidden=1280, vision_depth=32, vision_heads=16, vision_mlp_ratio=4,
