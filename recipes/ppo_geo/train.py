@@ -4,7 +4,7 @@ fixed or adaptive KL in the reward, verifiable rewards on the last token, vision
     accelerate launch recipes/ppo_geo/train.py                       # the run config.yaml documents
     accelerate launch recipes/ppo_geo/train.py --model_name_or_path DIR --dataset_name DIR --max_steps 2 \
         --output_dir OUT
-    accelerate launch recipes/ppo_geo/train.py --kl_target 6.0       # adaptive KL coefficient
+    accelerate launch recipes/ppo_geo/train.py --kl_target 0.1       # adaptive KL coefficient (mean per-token KL)
 """
 
 from core.cli import run
