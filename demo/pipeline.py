@@ -12,6 +12,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+import torch
+
 from core.errors import UserError
 from core.numerics import PINNED
 from core.tiny import build as build_tiny
@@ -97,6 +99,7 @@ def run_seed(out: str, seed: int, cfg: DemoConfig, log=print, models: tuple[str,
 def evaluate(out: str, data_dir: str, cfg: DemoConfig, log, models: tuple[str, ...]) -> dict:
     """Final models on every split and setting; RL checkpoints on test at t=0.01 for the accuracy curves."""
     started = time.time()
+    torch.set_num_threads(int(PINNED["OMP_NUM_THREADS"]))  # the pinned count, whatever ran in this process before
     common = dict(dataset=data_dir, prompt_args={"system_prompt": None, "question_template": "{problem}",
                                                  "max_prompt_length": None},
                   max_new_tokens=cfg.max_new_tokens, batch_size=50)

@@ -173,6 +173,7 @@ def test_tools_are_refused_with_a_clear_error():
         PPOTrainer(None, tools=[len])
 
 
+@pytest.mark.slow  # two 2-process launches, ~70 s: make test-slow
 def test_two_process_run_with_adaptive_kl_resumes_with_the_same_coefficient(tiny_models, angles_dataset, tmp_path):
     """kl_coef > 0 with a target on two processes: step 1's KL is 0 (policy = reference), so the coefficient its
     rewards used (0.05) drops by 20 % x n / horizon after the step; a run resumed at step 1 uses that one."""

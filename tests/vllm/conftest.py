@@ -10,7 +10,8 @@ collect_ignore_glob = [] if importlib.util.find_spec("vllm") else ["test_*.py"]
 # tests/conftest.py pins the CPU code paths to AVX2 for reproducible numbers (core/numerics.py); vLLM's CPU kernels
 # need the machine's own ISA ("BFloat16 Brgemm VNNI format is only supported ... when `amx` is supported"). Torch
 # has not loaded yet when this file is imported, so lifting the pins here reaches it and every child process.
-for name in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR"):
+# Only where vllm is installed: this file is imported in every session, and the main suite keeps its pins.
+for name in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_CBWR") if not collect_ignore_glob else ():
     os.environ.pop(name, None)
 os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")  # GiB of KV cache; vLLM's CPU default takes far more
 os.environ.setdefault("OMP_NUM_THREADS", "2")
