@@ -29,7 +29,7 @@ CASES = [("grpo_geo", "zero3"), pytest.param("grpo_geo", "zero2", marks=pytest.m
 def deepspeed_launch(recipe: str, stage: str, args: list[str]) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--use_deepspeed", "--deepspeed_config_file",
            str(run_recipe.ROOT / "recipes" / recipe / f"{stage}.json"), "--num_processes", "2", "--num_machines", "1",
-           "--main_process_port", "29531", "--mixed_precision", "no", "--dynamo_backend", "no",
+           "--main_process_port", str(run_recipe.free_port()), "--mixed_precision", "no", "--dynamo_backend", "no",
            run_recipe.script_of(recipe), *args, "--ddp_backend", "gloo"]
     env = run_recipe.launch_env({"DS_ACCELERATOR": "cpu", "TORCH_EXTENSIONS_DIR": os.environ.get(
         "TORCH_EXTENSIONS_DIR", os.path.expanduser("~/.cache/torch_extensions"))})

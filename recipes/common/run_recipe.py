@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,17 @@ def script_of(recipe: str) -> str:
     return recipe if recipe.endswith(".py") else str(ROOT / "recipes" / recipe / "train.py")
 
 
-def launch_command(recipe: str, args: list[str], processes: int = 1, port: int = 29517) -> list[str]:
+def free_port() -> int:
+    """A port nothing listens on now, so two multi-process runs at once (two test sessions) do not meet."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch_command(recipe: str, args: list[str], processes: int = 1, port: int | None = None) -> list[str]:
     # `accelerate launch --cpu --num_processes 2` starts ONE process (accelerate's simple launcher); several CPU
     # processes over gloo need the multi-process launcher with ACCELERATE_USE_CPU set (launch_env).
-    mode = ["--cpu"] if processes == 1 else ["--multi_gpu", "--main_process_port", str(port)]
+    mode = ["--cpu"] if processes == 1 else ["--multi_gpu", "--main_process_port", str(port or free_port())]
     return [sys.executable, "-m", "accelerate.commands.launch", *mode, "--num_processes", str(processes),
             "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", script_of(recipe), *args]
 
