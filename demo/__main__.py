@@ -39,11 +39,14 @@ def main(argv=None) -> None:
     os.makedirs(os.path.join(args.out, "logs"), exist_ok=True)
     started, per_seed = time.time(), {}
 
-    def say(message: str) -> None:
-        print(message, file=sys.stdout, flush=True)
+    console = sys.stdout
 
-    # Progress bars and warnings of this process go to the log; each training stage has its own log file.
-    with open(os.path.join(args.out, "logs", "demo.log"), "a") as quiet, contextlib.redirect_stderr(quiet):
+    def say(message: str) -> None:
+        print(message, file=console, flush=True)
+
+    # Progress bars, warnings and libraries' prints of this process go to the log; each training stage has its own.
+    with (open(os.path.join(args.out, "logs", "demo.log"), "a") as quiet, contextlib.redirect_stderr(quiet),
+          contextlib.redirect_stdout(quiet)):
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             say(f"seed {seed}:")
             per_seed[seed] = run_seed(os.path.join(args.out, f"seed_{seed}"), seed, cfg, log=say, models=models)
