@@ -46,7 +46,7 @@ $(VLLM_VENV)/.installed: requirements-vllm.txt pyproject.toml
 	$(VLLM_VENV)/bin/python -m pip install -q --no-deps -e .
 	touch $@
 
-# The offline CPU demo (about 6 minutes a seed): SFT warm start, then GRPO, DAPO and more SFT, evaluated;
+# The offline CPU demo (about 5 minutes a seed): SFT warm start, then GRPO, DAPO and more SFT, evaluated;
 # writes $(DEMO_DIR)/report.md, report.json and plots. SEEDS=3 reports mean ± std; FULL=1 adds Reinforce++ and
 # PPO; a re-run resumes.
 demo: install
