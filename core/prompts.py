@@ -87,19 +87,20 @@ def prompt_length(processor, prompt: list[dict], images: list) -> int:
     return _text_length(processor, prompt, images) + sum(_image_expansion(processor, im.size) for im in images)
 
 
-def _text_length(processor, prompt: list[dict], images: list) -> int:
+def _messages(prompt: list[dict], images: list) -> list[list[dict]]:
     from trl.data_utils import prepare_multimodal_messages
 
-    messages = prepare_multimodal_messages(prompt, images=images)
-    text = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=False)
+    return [prepare_multimodal_messages(prompt, images=images)]
+
+
+def _text_length(processor, prompt: list[dict], images: list) -> int:
+    text = processor.apply_chat_template(_messages(prompt, images), add_generation_prompt=True, tokenize=False)
     return len(processor.tokenizer(text[0] if isinstance(text, list) else text)["input_ids"])
 
 
 def _full_length(processor, prompt: list[dict], images: list) -> int:
-    from trl.data_utils import prepare_multimodal_messages
-
-    messages = prepare_multimodal_messages(prompt, images=images)
-    enc = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=True, return_dict=True)
+    enc = processor.apply_chat_template(_messages(prompt, images), add_generation_prompt=True, tokenize=True,
+                                        return_dict=True)
     return len(enc["input_ids"][0])
 
 
