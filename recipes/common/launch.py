@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import torch
 from accelerate import PartialState
 from transformers.trainer_utils import get_last_checkpoint
 
@@ -75,8 +76,7 @@ def train_rl(script: str, trainer_cls, config_cls, argv: list[str] | None = None
     reward_funcs = reward_functions(rl.reward_funcs)  # a bad reward spec stops here, before anything loads
     check_dataset(recipe.dataset_name, recipe.dataset_train_split)
     trainer = build_trainer(trainer_cls, recipe, rl, args, model_args, cached_models, reward_funcs)
-    trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
-    trainer.save_model(args.output_dir)
+    train_and_save(trainer, args)
 
 
 def train_on_rows(script: str, trainer_cls, config_classes: tuple, targets, argv: list[str] | None = None,
@@ -92,8 +92,17 @@ def train_on_rows(script: str, trainer_cls, config_classes: tuple, targets, argv
 
     trainer = trainer_cls(model=model, processing_class=processor, args=args, train_dataset=with_targets(train),
                           eval_dataset=with_targets(evaluation), peft_config=lora_config(model_args, family))
+    train_and_save(trainer, args)
+
+
+def train_and_save(trainer, args) -> None:
     trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
     trainer.save_model(args.output_dir)
+    # Ranks leave together and close gloo/NCCL themselves: a rank that exits while its process group's
+    # threads still run can abort ("terminate called without an active exception"), failing a finished run.
+    if torch.distributed.is_initialized():
+        trainer.accelerator.wait_for_everyone()
+        torch.distributed.destroy_process_group()
 
 
 def resume_point(resume_from_checkpoint: str | None, output_dir: str) -> str | None:
