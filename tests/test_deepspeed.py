@@ -8,6 +8,7 @@ shards. DeepSpeed compiles a small C++ comm module once (~60 s), cached under TO
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -21,7 +22,8 @@ from recipes.common import run_recipe
 from tests.test_recipe_runs import small_config
 
 # One sharded run in `make test`; the rest of the recipe x stage grid in `make test-slow`.
-CASES = [("grpo_geo", "zero3"), pytest.param("grpo_geo", "zero2", marks=pytest.mark.slow)] + [
+CASES = [("grpo_geo", "zero3"), ("ppo_geo", "zero2"), pytest.param("grpo_geo", "zero2", marks=pytest.mark.slow),
+         pytest.param("ppo_geo", "zero3", marks=pytest.mark.slow)] + [
     pytest.param(recipe, stage, marks=pytest.mark.slow)
     for recipe in ("dapo_qwen2vl", "reinforcepp_geo") for stage in ("zero2", "zero3")]
 
@@ -84,3 +86,20 @@ def test_zero_shards_train_like_ddp_and_save_a_loadable_model(recipe, stage, tin
     enc = processor.apply_chat_template([messages], add_generation_prompt=True, tokenize=True, return_dict=True,
                                         return_tensors="pt")
     assert model.generate(**enc, max_new_tokens=3).shape[1] > enc["input_ids"].shape[1]
+
+
+@pytest.mark.slow
+def test_ppo_critic_engine_is_checkpointed_and_a_resumed_run_trains_the_same_step(tiny_models, angles_dataset,
+                                                                                  tmp_path):
+    """Under DeepSpeed the critic is an engine of its own: its ZeRO shards go into every checkpoint, and a run
+    resumed at step 1 trains step 2 as the uninterrupted run did (its advantages come from the restored critic)."""
+    out = tmp_path / "out"
+    args = ["--config", small_config("ppo_geo", tmp_path / "c.yaml", per_device_train_batch_size=2, save_steps=1),
+            "--model_name_or_path", tiny_models["qwen2_vl"], "--dataset_name", angles_dataset, "--output_dir", str(out)]
+    assert deepspeed_launch("ppo_geo", "zero2", args).returncode == 0
+    assert len(glob.glob(str(out / "checkpoint-1" / "critic" / "global_step1" / "*zero_pp_rank_*optim_states.pt"))) == 2
+    uninterrupted = losses(str(out))
+    shutil.rmtree(out / "checkpoint-2")
+    result = deepspeed_launch("ppo_geo", "zero2", [*args, "--resume_from_checkpoint", str(out / "checkpoint-1")])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert losses(str(out)) == pytest.approx(uninterrupted, rel=1e-4, abs=1e-6)

@@ -10,9 +10,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECIPES = sorted(d for d in os.listdir(os.path.join(ROOT, "recipes"))
                  if os.path.isfile(os.path.join(ROOT, "recipes", d, "train.py")))
 
-# The PPO critic lives outside the DeepSpeed engine: ppo_geo runs on DDP / FSDP and says so (its README, trainer).
-NO_DEEPSPEED = {"ppo_geo"}
-DEEPSPEED = [r for r in RECIPES if r not in NO_DEEPSPEED]
+DEEPSPEED = RECIPES
 
 
 def test_there_are_recipes():
@@ -21,8 +19,7 @@ def test_there_are_recipes():
 
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_recipe_has_fixed_files(recipe):
-    zero = () if recipe in NO_DEEPSPEED else ("zero2.json", "zero3.json")
-    for name in ("train.py", "config.yaml", *zero, "README.md"):
+    for name in ("train.py", "config.yaml", "zero2.json", "zero3.json", "README.md"):
         assert os.path.isfile(os.path.join(ROOT, "recipes", recipe, name)), name
 
 

@@ -9,6 +9,7 @@ in bf16 with fp32 Adam: about +16 GB before ZeRO sharding, which divides it like
 
 from __future__ import annotations
 
+import contextlib
 import copy
 
 import torch
@@ -20,7 +21,8 @@ from recipes.common.token_rl import MULTIMODAL_KEYS
 class ValueModel(nn.Module):
     def __init__(self, policy: nn.Module):
         super().__init__()
-        self.backbone = copy.deepcopy(policy)
+        with whole_parameters(policy):  # under ZeRO-3 the policy was loaded already sharded (zero.Init)
+            self.backbone = copy.deepcopy(policy)
         hidden = self.backbone.config.get_text_config().hidden_size
         head = nn.Linear(hidden, 1, dtype=self.backbone.lm_head.weight.dtype)
         nn.init.zeros_(head.weight)  # values start at 0: the first advantages are the plain returns
@@ -37,3 +39,34 @@ class ValueModel(nn.Module):
                             attention_mask=torch.cat([inputs["prompt_mask"], inputs["completion_mask"]], dim=1),
                             logits_to_keep=logits_to_keep + 1, **model_inputs)
         return out.logits[:, :-1, 0].float()
+
+
+def whole_parameters(module: nn.Module):
+    """Gathers ZeRO-3 shards for the duration (read only): a copy of a sharded parameter is an empty tensor."""
+    if not any(hasattr(p, "ds_id") for p in module.parameters()):
+        return contextlib.nullcontext()
+    import deepspeed
+
+    return deepspeed.zero.GatheredParameters(list(module.parameters()))
+
+
+def deepspeed_engine(critic: ValueModel, trainer, max_steps: int):
+    """The critic as a DeepSpeed engine of its own beside the policy's, as OpenRLHF runs its critic
+    (openrlhf/trainer/ppo_utils + strategy.prepare of actor and critic): the same ZeRO config, its own AdamW,
+    learning rate, schedule and gradient clipping. A critic outside the policy's engine cannot be trained there: the
+    ZeRO optimizer only steps the parameters of the module it wraps."""
+    import deepspeed
+    from transformers import get_scheduler
+
+    args = trainer.args
+    config = copy.deepcopy(trainer.accelerator.state.deepspeed_plugin.deepspeed_config)  # "auto"s filled by HF
+    config.pop("optimizer", None)
+    config.pop("scheduler", None)
+    config["gradient_clipping"] = args.critic_max_grad_norm or 0.0
+    lr = args.critic_learning_rate or args.learning_rate
+    optimizer = torch.optim.AdamW([p for p in critic.parameters() if p.requires_grad], lr=lr, weight_decay=0.0,
+                                  betas=(args.adam_beta1, args.adam_beta2), eps=args.adam_epsilon)
+    schedule = get_scheduler(args.lr_scheduler_type, optimizer, num_warmup_steps=args.get_warmup_steps(max_steps),
+                             num_training_steps=max_steps, scheduler_specific_kwargs=args.lr_scheduler_kwargs)
+    engine, *_ = deepspeed.initialize(model=critic, optimizer=optimizer, lr_scheduler=schedule, config=config)
+    return engine

@@ -6,7 +6,8 @@ Per generation batch: the score (weighted rewards) sits on the last token, minus
 token; the critic's values give GAE(gamma, lambda) advantages and returns. The policy loss is GRPOTrainer's
 PPO-clip (token advantages); the value loss is PPO's clipped squared error, added with vf_coef. The critic's
 parameters are a second group of the one optimizer (its own learning rate and gradient clipping), so checkpoints
-hold both; the KL coefficient is checkpointed beside the critic.
+hold both; the KL coefficient is checkpointed beside the critic. Under DeepSpeed the critic is a second engine with
+the same ZeRO config (recipes.common.critic.deepspeed_engine), as in OpenRLHF.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from recipes.common.advantages import gae, token_rewards, whiten
-from recipes.common.critic import ValueModel
+from recipes.common.critic import ValueModel, deepspeed_engine
 from recipes.common.token_rl import ScoredCompletionsMixin, post_init_allowing_one_generation, refuse_tools
 
 
@@ -62,10 +63,9 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
         # policy's head) and before PEFT wraps it: the critic is a full model, LoRA or not.
         critic = ValueModel(model)
         super().__init__(model, *args, **kwargs)
-        if self.is_deepspeed_enabled:
-            raise ValueError("ppo_geo: the critic is not sharded by DeepSpeed yet; use DDP or FSDP "
-                             "(accelerate configs) or a GRPO-family recipe under ZeRO")
         self.critic = critic.to(self.accelerator.device)
+        self.critic_engine = None  # DeepSpeed only: built with the policy's engine, when the step count is known
+        self._critic_checkpoint: str | None = None
         self.kl_coef = self.args.kl_coef
         self._measured_kl: tuple[float, int] | None = None  # the last batch's KL, applied after its step
         self.add_callback(_AroundOptimizerStep(self))
@@ -73,14 +73,30 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
     # -- optimisation: the critic is a second parameter group of the trainer's optimizer -----------------------
     def create_optimizer(self, *args, **kwargs):
         optimizer = super().create_optimizer(*args, **kwargs)
+        if self.is_deepspeed_enabled:  # the critic has an engine of its own
+            return optimizer
         lr = self.args.critic_learning_rate or self.args.learning_rate
         optimizer.add_param_group({"params": [p for p in self.critic.parameters() if p.requires_grad], "lr": lr,
                                    "initial_lr": lr, "weight_decay": 0.0})
         return optimizer
 
+    def _prepare_for_training(self, max_steps, train_dataloader, resume_from_checkpoint):
+        prepared = super()._prepare_for_training(max_steps, train_dataloader, resume_from_checkpoint)
+        if self.is_deepspeed_enabled and self.critic_engine is None:
+            self.critic_engine = deepspeed_engine(self.critic, self, max_steps)
+            if self._critic_checkpoint:
+                self.critic_engine.load_checkpoint(self._critic_checkpoint)
+        return prepared
+
+    def _critic_values(self, inputs) -> torch.Tensor:
+        return (self.critic_engine or self.critic)(inputs, inputs["completion_ids"].size(1))
+
     def _critic_gradients_ready(self) -> None:
         """Before the optimiser step: average the critic's gradients over processes (it is outside the DDP
-        wrapper), clip them with their own norm (OpenRLHF's --critic.max_norm, verl's critic.grad_clip), log it."""
+        wrapper), clip them with their own norm (OpenRLHF's --critic.max_norm, verl's critic.grad_clip), log it.
+        Under DeepSpeed the critic's engine does all three in its own step."""
+        if self.critic_engine is not None:
+            return
         grads = [p for p in self.critic.parameters() if p.grad is not None]
         if not grads:
             return
@@ -115,7 +131,7 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
             kl = (self._policy_logps(out) - out["ref_per_token_logps"]) * mask  # k1, as in PPO-RLHF
             self._measure_kl(kl, mask)
         with torch.no_grad():
-            values = self.critic(out, out["completion_ids"].size(1)) * mask
+            values = self._critic_values(out) * mask
         advantages, returns = gae(token_rewards(scores.nan_to_num(0.0), counted, kl, self.kl_coef), values, counted,
                                   self.args.gamma, self.args.lam)
         if self.args.whiten_advantages:
@@ -142,22 +158,41 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
         if not self.model.training:
             return loss
         mask = inputs["completion_mask"] * inputs["scored"][:, None]
-        values = self.critic(inputs, inputs["completion_ids"].size(1))
+        values = self._critic_values(inputs)
         vloss = value_loss(values, inputs["old_values"], inputs["returns"], mask, self.args.cliprange_value)
         self._metrics["train"]["ppo/value_loss"].append(self.accelerator.gather(vloss.detach()).mean().item())
-        return loss + self.args.vf_coef * vloss / self.current_gradient_accumulation_steps
+        weighted = self.args.vf_coef * vloss
+        if self.critic_engine is not None:
+            self._critic_engine_step(weighted)
+            weighted = weighted.detach()  # logged in the loss as under DDP; its gradients are already taken
+        return loss + weighted / self.current_gradient_accumulation_steps
+
+    def _critic_engine_step(self, weighted_value_loss: torch.Tensor) -> None:
+        """What accelerate's DeepSpeedEngineWrapper.backward does for the policy's engine, for the critic's: the
+        engine divides by the accumulation steps and clips, and steps at the accumulation boundary."""
+        engine, boundary = self.critic_engine, self.accelerator.sync_gradients
+        engine.set_gradient_accumulation_boundary(is_boundary=boundary)
+        engine.backward(weighted_value_loss)
+        if boundary:
+            engine.step()
+            self._metrics["train"]["ppo/critic_grad_norm"].append(float(engine.get_global_grad_norm() or 0.0))
 
     # -- the critic and the KL coefficient are saved with every checkpoint and restored on resume ---------------
     def _save_checkpoint(self, model, trial):
         super()._save_checkpoint(model, trial)
+        folder = os.path.join(self._get_output_dir(trial=trial), f"checkpoint-{self.state.global_step}")
+        if self.critic_engine is not None:  # every rank writes its ZeRO shard
+            self.critic_engine.save_checkpoint(os.path.join(folder, "critic"))
         if self.args.should_save:
-            folder = os.path.join(self._get_output_dir(trial=trial), f"checkpoint-{self.state.global_step}")
-            save_file({k: v.contiguous() for k, v in self.critic.state_dict().items()},
-                      os.path.join(folder, "critic.safetensors"))
+            if self.critic_engine is None:
+                save_file({k: v.contiguous() for k, v in self.critic.state_dict().items()},
+                          os.path.join(folder, "critic.safetensors"))
             with open(os.path.join(folder, "ppo_state.json"), "w") as f:
                 json.dump({"kl_coef": self.kl_coef}, f)
 
     def _load_optimizer_and_scheduler(self, checkpoint):
+        if checkpoint is not None and os.path.isdir(os.path.join(checkpoint, "critic")):
+            self._critic_checkpoint = os.path.join(checkpoint, "critic")  # loaded into its engine once built
         if checkpoint is not None and os.path.exists(os.path.join(checkpoint, "critic.safetensors")):
             self.critic.load_state_dict(load_file(os.path.join(checkpoint, "critic.safetensors")))
         if checkpoint is not None and os.path.exists(os.path.join(checkpoint, "ppo_state.json")):
