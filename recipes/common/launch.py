@@ -24,6 +24,7 @@ from recipes.common.callbacks import ReflectionCallback, ReplicaCheckCallback
 from recipes.common.config import RecipeArguments, RLArguments, parse_args, reward_functions
 from recipes.common.vision_cache import install as install_vision_cache
 from recipes.common.vllm_sync import install as install_vllm_sync
+from recipes.common.vllm_sync import server_without_nccl
 
 
 def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = True):
@@ -54,8 +55,9 @@ def build_trainer(trainer_cls, recipe, rl, args, model_args, cached_models=None,
     the recipe's own extra models (PPO's critic) that get the frozen-vision cache too."""
     reward_funcs = reward_funcs or reward_functions(rl.reward_funcs)
     model, processor, family, train, evaluation = load_policy_and_prompts(recipe, args, model_args)
-    trainer = trainer_cls(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
-                          train_dataset=train, eval_dataset=evaluation, peft_config=lora_config(model_args, family))
+    with server_without_nccl(args):
+        trainer = trainer_cls(model=model, processing_class=processor, reward_funcs=reward_funcs, args=args,
+                              train_dataset=train, eval_dataset=evaluation, peft_config=lora_config(model_args, family))
     trainer.add_callback(ReflectionCallback(trainer))
     install_vllm_sync(trainer)
     if rl.vision_cache:

@@ -9,6 +9,7 @@ import torch
 from core.families import get_family, load_model
 from recipes.common import run_recipe
 from tests.test_recipe_runs import small_config
+from tests.vllm.agreement import agreement
 
 
 @pytest.mark.parametrize("recipe", ["grpo_geo", "dapo_qwen2vl", "reinforcepp_geo", "ppo_geo"])
@@ -25,29 +26,13 @@ def test_colocate_rollouts_train_two_steps(recipe, small_qwen2_vl, angles_datase
     assert [n for n in changed if n.startswith(get_family("qwen2_vl").language_model)], "no weight changed"
 
 
-def _vllm_greedy(llm, ids: list[int], n: int = 8) -> tuple[list[int], list[float]]:
+def _agreement(llm, model, ids) -> tuple[float, bool]:
     from vllm import SamplingParams
 
-    out = llm.generate([{"prompt_token_ids": ids}], SamplingParams(temperature=0, max_tokens=n, logprobs=0),
+    out = llm.generate([{"prompt_token_ids": ids}], SamplingParams(temperature=0, max_tokens=8, logprobs=0),
                        use_tqdm=False)[0].outputs[0]
-    return list(out.token_ids), [lp[t].logprob for lp, t in zip(out.logprobs, out.token_ids, strict=True)]
-
-
-@torch.no_grad()
-def _hf_logprobs(model, ids: list[int], completion: list[int]) -> torch.Tensor:
-    """log-softmax at each completion position, teacher-forced on vLLM's completion."""
-    full = torch.tensor([ids + completion])
-    return torch.log_softmax(model(input_ids=full).logits[0, len(ids) - 1:-1].float(), -1)
-
-
-def _agreement(llm, model, ids) -> tuple[float, bool]:
-    """(largest |vLLM - HF| logprob of vLLM's greedy tokens, whether each vLLM token is HF's greedy choice up to
-    bf16 near-ties). vLLM runs a float32 checkpoint in bfloat16 (it downcasts), HF in float32."""
-    tokens, logps = _vllm_greedy(llm, ids)
-    hf = _hf_logprobs(model, ids, tokens)
-    diff = max(abs(lp - hf[i, t].item()) for i, (t, lp) in enumerate(zip(tokens, logps, strict=True)))
-    greedy = all(hf[i].max() - hf[i, t] <= 0.1 for i, t in enumerate(tokens))
-    return diff, greedy
+    return agreement(model, ids, list(out.token_ids),
+                     [lp[t].logprob for lp, t in zip(out.logprobs, out.token_ids, strict=True)])
 
 
 def test_sync_makes_vllm_generate_what_hf_generates(small_qwen2_vl):
