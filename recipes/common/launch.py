@@ -102,7 +102,9 @@ def train_and_save(trainer, args) -> None:
     trainer.save_model(args.output_dir)
     # Ranks leave together and close gloo/NCCL themselves: a rank that exits while its process group's
     # threads still run can abort ("terminate called without an active exception"), failing a finished run.
-    if torch.distributed.is_initialized():
+    # A colocated vLLM engine shares the group and destroys it in its own shutdown.
+    colocated = getattr(getattr(trainer, "vllm_generation", None), "mode", None) == "colocate"
+    if torch.distributed.is_initialized() and not colocated:
         trainer.accelerator.wait_for_everyone()
         torch.distributed.destroy_process_group()
 
