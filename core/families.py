@@ -23,6 +23,7 @@ from transformers import (
 )
 
 from core.errors import UserError
+from core.images import pixel_range
 
 logger = logging.getLogger(__name__)
 
@@ -231,14 +232,12 @@ def check_quantization(model_args) -> None:
 
 def set_pixel_range(processor: ProcessorMixin, min_pixels: int | None, max_pixels: int | None) -> None:
     """Qwen-VL processors take their image resolution range from min/max pixels; others ignore this."""
-    image_processor = processor.image_processor
-    size = getattr(image_processor, "size", None) or {}
-    if "longest_edge" not in size or not hasattr(image_processor, "merge_size"):
+    current = pixel_range(processor)
+    if current is None:
         if min_pixels or max_pixels:  # one config serves every family; fixed-size processors have no range
-            logger.warning(f"{type(image_processor).__name__} resizes to a fixed size: min/max_pixels ignored")
+            name = type(processor.image_processor).__name__
+            logger.warning(f"{name} resizes to a fixed size: min/max_pixels ignored")
         return
     # transformers 5 keeps Qwen-VL's pixel range in size = {shortest_edge: min_pixels, longest_edge: max_pixels}
-    image_processor.size = {
-        "shortest_edge": min_pixels or size["shortest_edge"],
-        "longest_edge": max_pixels or size["longest_edge"],
-    }
+    processor.image_processor.size = {"shortest_edge": min_pixels or current[0],
+                                      "longest_edge": max_pixels or current[1]}

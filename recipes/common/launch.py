@@ -19,10 +19,12 @@ from core.families import (
     set_pixel_range,
     set_trainable,
 )
+from core.images import fit_images
 from core.prompts import to_prompt_rows
 from recipes.common.callbacks import ReflectionCallback, ReplicaCheckCallback
 from recipes.common.config import RecipeArguments, RLArguments, parse_args, reward_functions
 from recipes.common.vision_cache import install as install_vision_cache
+from recipes.common.vllm_prompts import install as install_vllm_prompts
 from recipes.common.vllm_sync import install as install_vllm_sync
 from recipes.common.vllm_sync import server_without_nccl
 
@@ -47,6 +49,8 @@ def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = Tru
     evaluation = None
     if recipe.dataset_test_split:
         evaluation = to_prompt_rows(load_split(recipe.dataset_name, recipe.dataset_test_split), **prompts)[0]
+    if getattr(args, "use_vllm", False):  # vLLM reads the checkpoint's pixel range, not the recipe's
+        train, evaluation = fit_images(train, processor), evaluation and fit_images(evaluation, processor)
     return model, processor, family, train, evaluation
 
 
@@ -60,6 +64,7 @@ def build_trainer(trainer_cls, recipe, rl, args, model_args, cached_models=None,
                               train_dataset=train, eval_dataset=evaluation, peft_config=lora_config(model_args, family))
     trainer.add_callback(ReflectionCallback(trainer))
     install_vllm_sync(trainer)
+    install_vllm_prompts(trainer)
     if rl.vision_cache:
         extra = cached_models(trainer) if cached_models else []
         for model, never_trained in ((trainer.model, False), (trainer.ref_model, True), *((m, False) for m in extra)):

@@ -39,7 +39,8 @@ def file_sync(generation, folder: str) -> None:
     them in checkpoint layout and has the server reload them, then drop its prefix and encoder caches."""
     from safetensors.torch import save_file
 
-    weights = {name: param.detach().to("cpu", copy=True).contiguous() for name, param in generation._iter_named_params()}
+    weights = {name: param.detach().to("cpu", copy=True).contiguous()
+               for name, param in generation._iter_named_params()}
     accelerator = generation.accelerator
     if accelerator.is_main_process:
         save_file(weights, os.path.join(folder, "model.safetensors"))
