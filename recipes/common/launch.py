@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import torch
 from accelerate import PartialState
 from transformers.trainer_utils import get_last_checkpoint
 
@@ -105,13 +104,7 @@ def train_on_rows(script: str, trainer_cls, config_classes: tuple, targets, argv
 def train_and_save(trainer, args) -> None:
     trainer.train(resume_from_checkpoint=resume_point(args.resume_from_checkpoint, args.output_dir))
     trainer.save_model(args.output_dir)
-    # Ranks leave together and close gloo/NCCL themselves: a rank that exits while its process group's
-    # threads still run can abort ("terminate called without an active exception"), failing a finished run.
-    # A colocated vLLM engine shares the group and destroys it in its own shutdown.
-    colocated = getattr(getattr(trainer, "vllm_generation", None), "mode", None) == "colocate"
-    if torch.distributed.is_initialized() and not colocated:
-        trainer.accelerator.wait_for_everyone()
-        torch.distributed.destroy_process_group()
+    trainer.accelerator.wait_for_everyone()  # ranks leave together (core.cli.leave_finished_run)
 
 
 def resume_point(resume_from_checkpoint: str | None, output_dir: str) -> str | None:
