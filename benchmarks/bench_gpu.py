@@ -111,11 +111,15 @@ def one(config: str, model_dir: str, data: str, out: str, steps: str, warmup: st
         "llm_params_b": llm / 1e9, "vision_params_b": vision / 1e9, "max_completion_length": args.max_completion_length}
 
 
-def vllm_skip_reason(choice: str) -> str | None:
+def vllm_skip_reason(choice: str, size) -> str | None:
+    import torch
+
     if choice == "off":
         return "--vllm off"
     reason = None if importlib.util.find_spec("vllm") else (
         "vllm is not installed (pip install vllm; on a CPU: make test-vllm's environment)")
+    if reason is None and not torch.cuda.is_available() and size.hidden // size.heads < 32:
+        reason = "vLLM's CPU attention needs head_dim >= 32 (--size small)"
     if reason and choice == "on":
         sys.exit(f"error: --vllm on, but {reason}")
     return reason
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.steps <= args.warmup:
         sys.exit(f"error: --steps ({args.steps}) must exceed --warmup ({args.warmup})")
-    skipped = {"vllm": why} if (why := vllm_skip_reason(args.vllm)) else {}  # before the (slow) build
+    skipped = {"vllm": why} if (why := vllm_skip_reason(args.vllm, SIZES[args.size])) else {}  # before the (slow) build
     side = SIZES[args.size].image_side
     work = tempfile.mkdtemp()
     print(f"building {args.size} (random weights) ...", file=sys.stderr, flush=True)

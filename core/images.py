@@ -4,6 +4,7 @@ resize that data prep, training and rollouts share, so a model trains on the ima
 from __future__ import annotations
 
 import io
+import logging
 
 from PIL import Image
 from qwen_vl_utils import smart_resize
@@ -12,6 +13,8 @@ from qwen_vl_utils import smart_resize
 MIN_PIXELS = 4 * 28 * 28
 MAX_PIXELS = 16384 * 28 * 28
 FACTOR = 28
+
+logger = logging.getLogger(__name__)
 
 
 def decode_image(image) -> Image.Image:
@@ -45,14 +48,19 @@ def pixel_range(processor) -> tuple[int, int, int] | None:
     return size["shortest_edge"], size["longest_edge"], image_processor.patch_size * image_processor.merge_size
 
 
-def fit_images(data, processor):
+def fit_images(data, processor, engine_range: tuple[int, int, int] | None = None):
     """Every row's images resized into `processor`'s pixel range, so that another processor with other settings
     gets the same image and the same number of image tokens. TRL's vLLM engine (colocate or server) loads the
     checkpoint's own processor config, not the recipe's min/max_pixels: without this it samples from a different
-    view of the image than the policy is trained on (e.g. 16 image tokens against 4)."""
+    view of the image than the policy is trained on (e.g. 16 image tokens against 4). That holds while the recipe's
+    range lies inside the engine's (`engine_range`, the checkpoint's); outside it the engine resizes again."""
     fit = pixel_range(processor)
     if fit is None:
         return data
     low, high, factor = fit
+    if engine_range and (low < engine_range[0] or high > engine_range[1]):
+        logger.warning(f"min/max_pixels [{low}, {high}] reach outside the checkpoint's [{engine_range[0]}, "
+                       f"{engine_range[1]}], which vLLM uses: vLLM resizes those images again. Keep the range "
+                       "inside the checkpoint's (or edit its preprocessor config)")
     return data.map(lambda row: {"images": [resize_for_vlm(decode_image(im), low, high, factor)
                                             for im in row["images"]]}, desc="fitting images to the pixel range")

@@ -7,7 +7,7 @@ from PIL import Image
 from trl.data_utils import prepare_multimodal_messages
 
 from core.families import FAMILIES, get_family, load_model, set_pixel_range
-from core.images import fit_images
+from core.images import fit_images, pixel_range
 from core.prompts import build_prompt
 from recipes.common.vllm_prompts import Expansion, collapse, expansion_of
 
@@ -47,3 +47,33 @@ def test_fitted_images_need_no_resize_and_keep_the_policys_image_tokens(tiny_mod
     assert grid(recipe_processor, fitted) == grid(recipe_processor, raw) == grid(checkpoint_processor, fitted)
     assert grid(checkpoint_processor, raw) != grid(recipe_processor, raw)
     assert fit_images(Dataset.from_dict({"images": [[fitted]]}), recipe_processor)[0]["images"][0].size == fitted.size
+
+
+class _BosProcessor:
+    """A processor whose tokenizer adds a BOS, as Llama-tokenizer LLaVA's does: <image> expands to 3 tokens."""
+    image_token = "<image>"
+    VOCAB = {"<s>": 1, "a": 2, "b": 3, "<image>": 9}
+
+    class tokenizer:  # noqa: N801 - the attribute name processors use
+        def __new__(cls, text, add_special_tokens=True):
+            ids = [_BosProcessor.VOCAB[t] for t in text.replace("<image>", " <image> ").split()]
+            return {"input_ids": ([1] if add_special_tokens else []) + ids}
+
+        @staticmethod
+        def convert_tokens_to_ids(token):
+            return _BosProcessor.VOCAB[token]
+
+    def __call__(self, text, images):
+        return {"input_ids": [[1, 2, 9, 9, 9, 3]]}
+
+
+def test_probe_reads_the_expansion_where_the_tokenizer_adds_a_bos():
+    assert expansion_of(_BosProcessor()) == Expansion(placeholder=9, before=(), after=())
+
+
+def test_pixel_range_beyond_the_checkpoints_is_a_warning(tiny_models, caplog):
+    _, processor, _ = load_model(tiny_models["qwen2_vl"])
+    checkpoint = pixel_range(processor)
+    set_pixel_range(processor, 28 * 28, checkpoint[1] * 4)
+    fit_images(Dataset.from_dict({"images": [[Image.new("RGB", (56, 56))]]}), processor, checkpoint)
+    assert "vLLM resizes those images again" in caplog.text

@@ -21,7 +21,7 @@ from recipes.common.token_rl import MULTIMODAL_KEYS
 class ValueModel(nn.Module):
     def __init__(self, policy: nn.Module):
         super().__init__()
-        with whole_parameters(policy):  # under ZeRO-3 the policy was loaded already sharded (zero.Init)
+        with whole_parameters(policy):  # under ZeRO-3 the policy was loaded sharded (zero.Init); see whole_parameters
             self.backbone = copy.deepcopy(policy)
         hidden = self.backbone.config.get_text_config().hidden_size
         head = nn.Linear(hidden, 1, dtype=self.backbone.lm_head.weight.dtype)
@@ -42,7 +42,9 @@ class ValueModel(nn.Module):
 
 
 def whole_parameters(module: nn.Module):
-    """Gathers ZeRO-3 shards for the duration (read only): a copy of a sharded parameter is an empty tensor."""
+    """Gathers ZeRO-3 shards for the duration (read only): a copy of a sharded parameter is an empty tensor. The
+    whole policy is gathered at once, and the copy stays whole on every process until its engine shards it when
+    training starts: a model that fits only sharded needs the critic loaded under zero.Init instead (OpenRLHF)."""
     if not any(hasattr(p, "ds_id") for p in module.parameters()):
         return contextlib.nullcontext()
     import deepspeed
@@ -60,6 +62,9 @@ def deepspeed_engine(critic: ValueModel, trainer, max_steps: int):
 
     args = trainer.args
     config = copy.deepcopy(trainer.accelerator.state.deepspeed_plugin.deepspeed_config)  # "auto"s filled by HF
+    if config.get("zero_optimization", {}).get("offload_optimizer", {}).get("device", "none") != "none":
+        raise ValueError("ppo_geo: the critic's engine takes a torch AdamW, which ZeRO-Offload refuses; remove "
+                         "offload_optimizer from the DeepSpeed config (the policy-only recipes accept it)")
     config.pop("optimizer", None)
     config.pop("scheduler", None)
     config["gradient_clipping"] = args.critic_max_grad_norm or 0.0

@@ -18,7 +18,7 @@ from core.families import (
     set_pixel_range,
     set_trainable,
 )
-from core.images import fit_images
+from core.images import fit_images, pixel_range
 from core.prompts import to_prompt_rows
 from recipes.common.callbacks import ReflectionCallback, ReplicaCheckCallback
 from recipes.common.config import RecipeArguments, RLArguments, parse_args, reward_functions
@@ -38,6 +38,7 @@ def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = Tru
                                           quantization_config=quantized,
                                           # a quantized model is placed at load time, one GPU per process
                                           device_map={"": PartialState().local_process_index} if quantized else None)
+    checkpoint_range = pixel_range(processor)  # what a vLLM engine will use
     set_pixel_range(processor, recipe.min_pixels, recipe.max_pixels)
     set_trainable(model, family, recipe.train_vit, recipe.train_connector, recipe.train_llm)
     prompts = dict(family=family, processor=processor, system_prompt=recipe.system_prompt or None,
@@ -49,7 +50,8 @@ def load_policy_and_prompts(recipe, args, model_args, require_answer: bool = Tru
     if recipe.dataset_test_split:
         evaluation = to_prompt_rows(load_split(recipe.dataset_name, recipe.dataset_test_split), **prompts)[0]
     if getattr(args, "use_vllm", False):  # vLLM reads the checkpoint's pixel range, not the recipe's
-        train, evaluation = fit_images(train, processor), evaluation and fit_images(evaluation, processor)
+        train = fit_images(train, processor, checkpoint_range)
+        evaluation = evaluation and fit_images(evaluation, processor, checkpoint_range)
     return model, processor, family, train, evaluation
 
 

@@ -30,7 +30,7 @@ def expansion_of(processor) -> Expansion | None:
     if token is None:
         return None
     text = f"a{token}b"
-    plain = processor.tokenizer(text, add_special_tokens=False)["input_ids"]
+    plain = processor.tokenizer(text)["input_ids"]  # special tokens (a BOS) as the processor adds them
     full = list(processor(text=[text], images=[Image.new("RGB", (56, 56))])["input_ids"][0])
     placeholder = processor.tokenizer.convert_tokens_to_ids(token)
     head = plain.index(placeholder)

@@ -39,11 +39,13 @@ def file_sync(generation, folder: str) -> None:
     them in checkpoint layout and has the server reload them, then drop its prefix and encoder caches."""
     from safetensors.torch import save_file
 
-    weights = {name: param.detach().to("cpu", copy=True).contiguous()
-               for name, param in generation._iter_named_params()}
     accelerator = generation.accelerator
-    if accelerator.is_main_process:
-        save_file(weights, os.path.join(folder, "model.safetensors"))
+    if not accelerator.is_main_process:
+        for _ in generation._iter_named_params():  # take part in the gather collectives
+            pass
+    else:
+        save_file({name: param.detach().to("cpu", copy=True).contiguous()
+                   for name, param in generation._iter_named_params()}, os.path.join(folder, "model.safetensors"))
         client = generation.vllm_client
         for endpoint, body in (("collective_rpc", {"method": "reload_weights", "kwargs": {"weights_path": folder}}),
                                ("reset_prefix_cache", None), ("reset_encoder_cache", None)):

@@ -161,18 +161,19 @@ class PPOTrainer(ScoredCompletionsMixin, GRPOTrainer):
         values = self._critic_values(inputs)
         vloss = value_loss(values, inputs["old_values"], inputs["returns"], mask, self.args.cliprange_value)
         self._metrics["train"]["ppo/value_loss"].append(self.accelerator.gather(vloss.detach()).mean().item())
-        weighted = self.args.vf_coef * vloss
+        weighted = self.args.vf_coef * vloss / self.current_gradient_accumulation_steps
         if self.critic_engine is not None:
             self._critic_engine_step(weighted)
             weighted = weighted.detach()  # logged in the loss as under DDP; its gradients are already taken
-        return loss + weighted / self.current_gradient_accumulation_steps
+        return loss + weighted
 
     def _critic_engine_step(self, weighted_value_loss: torch.Tensor) -> None:
-        """What accelerate's DeepSpeedEngineWrapper.backward does for the policy's engine, for the critic's: the
-        engine divides by the accumulation steps and clips, and steps at the accumulation boundary."""
+        """What the HF Trainer and accelerate's DeepSpeedEngineWrapper do for the policy's engine, for the critic's:
+        the loss comes already divided by the current accumulation steps (scale_wrt_gas off, as the Trainer sets it,
+        so a short last accumulation is scaled as under DDP); the engine clips and steps at the boundary."""
         engine, boundary = self.critic_engine, self.accelerator.sync_gradients
         engine.set_gradient_accumulation_boundary(is_boundary=boundary)
-        engine.backward(weighted_value_loss)
+        engine.backward(weighted_value_loss, scale_wrt_gas=False)
         if boundary:
             engine.step()
             self._metrics["train"]["ppo/critic_grad_norm"].append(float(engine.get_global_grad_norm() or 0.0))

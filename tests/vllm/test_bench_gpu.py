@@ -17,3 +17,13 @@ def test_cpu_smoke_run_times_hf_and_vllm_generation(tmp_path):
         assert r["step"] >= r["generation"] + r["train fwd+bwd"]
         assert r["mfu_pct"] == pytest.approx(100 * r["achieved_tflops"] / 0.5)
     assert "| vllm |" in (tmp_path / "bench_gpu.md").read_text()
+
+
+def test_tiny_size_skips_vllm_on_a_cpu_with_the_reason():
+    from benchmarks.bench_gpu import vllm_skip_reason
+    from core.tiny import SIZES
+
+    assert "head_dim >= 32" in vllm_skip_reason("auto", SIZES["tiny"])
+    assert vllm_skip_reason("auto", SIZES["small"]) is None
+    with pytest.raises(SystemExit, match="head_dim"):
+        vllm_skip_reason("on", SIZES["tiny"])
