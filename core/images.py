@@ -7,7 +7,6 @@ import io
 import logging
 
 from PIL import Image
-from qwen_vl_utils import smart_resize
 
 # Qwen-VL's defaults (qwen-vl-utils): 4..16384 visual tokens of 28x28 pixels.
 MIN_PIXELS = 4 * 28 * 28
@@ -32,6 +31,8 @@ def resize_for_vlm(image: Image.Image, min_pixels: int = MIN_PIXELS, max_pixels:
                    factor: int = FACTOR) -> Image.Image:
     """RGB, both sides a multiple of `factor`, area within [min_pixels, max_pixels], aspect ratio kept: what a
     Qwen-VL processor resizes to (the same smart_resize), so that processor then leaves the image as it is."""
+    from qwen_vl_utils import smart_resize  # imports torch and torchvision (~4 s): not for decode_image's users
+
     image = image.convert("RGB")
     height, width = smart_resize(image.height, image.width, factor, min_pixels=min_pixels, max_pixels=max_pixels)
     if (height, width) == (image.height, image.width):
